@@ -1,0 +1,1 @@
+"""toastguard firmware: the board's filesystem (copied as /firmware, with /safety)."""

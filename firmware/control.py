@@ -1,0 +1,57 @@
+"""The control loop: sensors -> features -> model -> guard -> heater pin.
+
+The heater and the carriage latch are written only with what the guard returned; the
+watchdog is fed only after the guard has run. Any exception turns both outputs off
+before it propagates (main.py then resets the board).
+"""
+
+from firmware import features
+from firmware.hw.base import ticks_diff
+from safety import checks
+from safety.guard import ARMING, Guard
+
+
+class Controller:
+    def __init__(self, board, model=None):
+        self.board = board
+        self.model = model
+        self.guard = Guard()
+        board.all_off()
+        self.last_ms = board.ticks_ms()
+        self.advised = False
+
+    def tick(self):
+        b = self.board
+        try:
+            now = b.ticks_ms()
+            dt = ticks_diff(now, self.last_ms)
+            self.last_ms = now
+            g = self.guard
+            g.step(dt, b.read_adc(), b.lever_down(), b.supply_pm())
+            if g.mode == ARMING and not self.advised:
+                self._advise()
+            self.advised = g.mode == ARMING
+            b.set_heater(g.heater)
+            b.set_latch(g.latch)
+            b.set_fault_led(g.fault != checks.OK)
+        except BaseException:
+            b.all_off()
+            raise
+        b.feed_watchdog()
+        if g.events:
+            b.log_events(g.events, g.fault)
+
+    def _advise(self):
+        b = self.board
+        sel = b.selection()
+        answer = None
+        t0 = b.ticks_ms()
+        if self.model is not None:
+            try:
+                x = features.build(sel, self.guard.reading_dc, b.ambient_c(), b.supply_v())
+                answer = float(self.model.predict(x))
+            except Exception as e:  # the model's failure is the guard's fallback, not ours
+                b.log("model raised %s" % type(e).__name__)
+        elapsed = ticks_diff(b.ticks_ms(), t0)
+        self.guard.advise(sel[0], answer, elapsed)
+        b.log_advice(answer, elapsed)

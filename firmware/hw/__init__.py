@@ -1,0 +1,1 @@
+"""Hardware back-ends: pico (MicroPython `machine`), sim (bound to the host plant)."""

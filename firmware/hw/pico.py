@@ -1,0 +1,106 @@
+"""Raspberry Pi Pico back-end on MicroPython's `machine` (pin map in firmware/README.md).
+
+The heater pin is configured low before anything else; the SSR driver also has a
+10 kOhm pull-down so the heater stays off while the RP2040 is in reset.
+"""
+
+import machine
+import time
+from micropython import const
+
+from firmware import presets
+from firmware.hw.base import Board
+from safety import limits
+
+PIN_HEATER = const(15)  # SSR driver (low = off)
+PIN_LATCH = const(14)  # carriage hold magnet driver (low = released, carriage pops up)
+PIN_LEVER = const(13)  # carriage switch to ground, internal pull-up: 0 = carriage down
+PIN_BREAD = const(12)  # bread program button, to ground
+PIN_FROZEN = const(11)  # frozen toggle button, to ground
+PIN_LED = const(25)  # on-board LED: fault
+ADC_THERMISTOR = const(26)  # ADC0: NTC divider (safety/thermistor.py)
+ADC_MAINS = const(27)  # ADC1: mains sense (transformer, rectifier, divider)
+ADC_SHADE = const(28)  # ADC2: shade potentiometer
+OVERSAMPLE = const(16)  # averages the RP2040 ADC's ~1.5-count noise down to ~0.4
+MAINS_FULL_SCALE_PM = 1500  # the mains divider reads 1.5 x rated voltage at full scale
+RATED_V = 230.0
+INTERNAL_TEMP_ADC = const(4)  # RP2040 die sensor: ambient while the board idles
+
+
+class PicoBoard(Board):
+    def __init__(self):
+        self._heater = machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
+        self._latch = machine.Pin(PIN_LATCH, machine.Pin.OUT, value=0)
+        Board.__init__(self)
+        self._led = machine.Pin(PIN_LED, machine.Pin.OUT, value=0)
+        self._lever = machine.Pin(PIN_LEVER, machine.Pin.IN, machine.Pin.PULL_UP)
+        self._bread = machine.Pin(PIN_BREAD, machine.Pin.IN, machine.Pin.PULL_UP)
+        self._frozen = machine.Pin(PIN_FROZEN, machine.Pin.IN, machine.Pin.PULL_UP)
+        self._ntc = machine.ADC(ADC_THERMISTOR)
+        self._mains = machine.ADC(ADC_MAINS)
+        self._shade = machine.ADC(ADC_SHADE)
+        self._die = machine.ADC(INTERNAL_TEMP_ADC)
+        self._wdt = machine.WDT(timeout=limits.WATCHDOG_MS)
+        self.program = 0
+        self.frozen = False
+        self._bread.irq(self._next_program, machine.Pin.IRQ_FALLING)
+        self._frozen.irq(self._toggle_frozen, machine.Pin.IRQ_FALLING)
+
+    def _next_program(self, _pin):
+        self.program = (self.program + 1) % len(presets.PRESETS)
+
+    def _toggle_frozen(self, _pin):
+        self.frozen = not self.frozen
+
+    def ticks_ms(self):
+        return time.ticks_ms()
+
+    def read_adc(self):
+        total = 0
+        for _ in range(OVERSAMPLE):
+            total += self._ntc.read_u16() >> 4
+        return total // OVERSAMPLE
+
+    def lever_down(self):
+        return self._lever.value() == 0
+
+    def supply_pm(self):
+        return self._mains.read_u16() * MAINS_FULL_SCALE_PM // 65535
+
+    def supply_v(self):
+        return self.supply_pm() * RATED_V / 1000.0
+
+    def ambient_c(self):
+        volts = self._die.read_u16() * 3.3 / 65535
+        return 27.0 - (volts - 0.706) / 0.001721  # RP2040 datasheet, section 4.9.5
+
+    def selection(self):
+        shade = 1 + self._shade.read_u16() * 7 // 65536
+        _, thickness, moisture, sugar = presets.PRESETS[self.program]
+        return shade, thickness, moisture, sugar, self.frozen
+
+    def _write_heater(self, on):
+        self._heater.value(on)
+
+    def _write_latch(self, on):
+        self._latch.value(on)
+
+    def _write_led(self, on):
+        self._led.value(on)
+
+    def feed_watchdog(self):
+        self._wdt.feed()
+
+    def log(self, msg):
+        print("log", time.ticks_ms(), msg)
+
+    def log_events(self, events, fault):
+        print("ev", time.ticks_ms(), events, fault)
+
+    def log_advice(self, answer, elapsed_ms):
+        print("advice", time.ticks_ms(), answer, elapsed_ms)
+
+    def sleep_until(self, deadline_ms):
+        wait = time.ticks_diff(deadline_ms, time.ticks_ms())
+        if wait > 0:
+            time.sleep_ms(wait)

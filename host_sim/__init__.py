@@ -1,0 +1,1 @@
+"""Host simulation: physics plant, virtual hardware and faults, scenarios, models, CLI."""

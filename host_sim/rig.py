@@ -1,0 +1,143 @@
+"""The virtual hardware around the board: thermistor divider and ADC, mains, relay,
+carriage with its hold magnet and switch, thermal fuse, watchdog, board power, faults.
+
+The element is powered only when mains is present, the fuse is intact, the carriage is
+down (its switch is in series with the element, as in every pop-up toaster) and the
+relay is closed (commanded, or welded).
+"""
+
+import math
+import random
+
+from host_sim import hazard
+from host_sim.plant import Plant
+from safety import limits
+from safety import thermistor as ntc
+
+PLANT_STEP_MS = 50  # plant integration step; the stiffest node (element) has tau ~6 s
+ADC_NOISE_COUNTS = 0.4  # RP2040 ADC noise after 16x oversampling (datasheet: ~1.5 LSB)
+ADC_NOISE_FAULT_COUNTS = 60.0  # adc_noise fault: a broken shield / ground loop
+PRESS_MS = 300  # how long a user holds the lever down when pressing it
+
+
+def adc_counts(temp_c):
+    """Ideal divider output of the NTC (safety/thermistor.py's circuit) at temp_c."""
+    t_k = temp_c + 273.15
+    r = ntc.R25_OHM * math.exp(ntc.BETA_K * (1.0 / t_k - 1.0 / 298.15))
+    return ntc.ADC_FULL_SCALE * r / (r + ntc.PULLUP_OHM)
+
+
+class Rig:
+    def __init__(self, scenario, seed):
+        t = scenario.toaster
+        self.toaster = t
+        self.faults = scenario.faults
+        self.plant = Plant(t.ambient_c, t.chamber_start_c, t.supply_v, t.rated_v, t.element_w)
+        self.rng = random.Random(seed)
+        self.now_ms = 0
+        self.relay_cmd = 0
+        self.latch_cmd = 0
+        self.fault_led = 0
+        self.carriage_down = False
+        self.hold_until_ms = -1
+        self.fuse_open = False
+        self.last_feed_ms = 0
+        self.stuck_adc = None
+        self.last_adc = 0
+        self.selected = (4, 13.0, 0.38, 0.05, False)
+        self.log_lines = []
+        self.energised = False
+        self.on_guard_events = lambda events, fault: None
+        self.on_advice = lambda answer, elapsed_ms: None
+
+    # --- faults -----------------------------------------------------------------------
+    def fault_active(self, kind):
+        t_s = self.now_ms / 1000.0
+        for f in self.faults:
+            if f.kind == kind and f.active(t_s):
+                return True
+        return False
+
+    def active_faults(self):
+        t_s = self.now_ms / 1000.0
+        return sorted({f.kind for f in self.faults if f.active(t_s)})
+
+    def powered(self):
+        return not self.fault_active("power_loss")
+
+    # --- what the board reads ---------------------------------------------------------
+    def read_adc(self):
+        self.last_adc = self._adc_faulted()
+        return self.last_adc
+
+    def _adc_faulted(self):
+        if self.fault_active("thermistor_open"):
+            return ntc.ADC_FULL_SCALE
+        if self.fault_active("thermistor_short"):
+            return 0
+        if self.fault_active("thermistor_stuck"):
+            if self.stuck_adc is None:
+                self.stuck_adc = self._adc_now()
+            return self.stuck_adc
+        self.stuck_adc = None
+        return self._adc_now()
+
+    def _adc_now(self):
+        sigma = ADC_NOISE_FAULT_COUNTS if self.fault_active("adc_noise") else ADC_NOISE_COUNTS
+        counts = adc_counts(self.plant.thermistor_c) + self.rng.gauss(0.0, sigma)
+        return min(ntc.ADC_FULL_SCALE, max(0, int(round(counts))))
+
+    def supply_pm(self):
+        return int(round(1000.0 * self.toaster.supply_v / self.toaster.rated_v))
+
+    def supply_v(self):
+        return self.toaster.supply_v
+
+    def ambient_sensor_c(self):
+        return self.toaster.ambient_c
+
+    def selection(self):
+        return self.selected
+
+    def feed_watchdog(self):
+        self.last_feed_ms = self.now_ms
+
+    def log(self, msg):
+        self.log_lines.append((self.now_ms, msg))
+
+    # --- what the user does -------------------------------------------------------------
+    def press_lever(self):
+        self.carriage_down = True
+        self.hold_until_ms = self.now_ms + PRESS_MS
+
+    def board_off(self):
+        """Pins go low (reset, watchdog or power loss): relay opens, magnet releases."""
+        self.relay_cmd = 0
+        self.latch_cmd = 0
+        self.fault_led = 0
+
+    # --- time -------------------------------------------------------------------------------
+    def watchdog_expired(self):
+        return self.now_ms - self.last_feed_ms > limits.WATCHDOG_MS
+
+    def spend_ms(self, ms):
+        """Let `ms` of time pass with the outputs as they are (plant, carriage, fuse)."""
+        end = self.now_ms + int(ms)
+        while self.now_ms < end:
+            step = min(PLANT_STEP_MS, end - self.now_ms)
+            self._carriage()
+            welded = self.fault_active("relay_welded")
+            self.energised = (self.powered() and not self.fuse_open and self.carriage_down
+                              and (self.relay_cmd or welded))
+            self.plant.thermistor_detached = self.fault_active("thermistor_detached")
+            self.plant.step(step / 1000.0, self.energised)
+            if self.plant.fuse_c >= hazard.FUSE_TF_C:
+                self.fuse_open = True
+            self.now_ms += step
+
+    def _carriage(self):
+        if not self.powered():
+            self.board_off()
+        held = self.now_ms < self.hold_until_ms
+        if self.carriage_down and not held and not self.latch_cmd:
+            self.carriage_down = False

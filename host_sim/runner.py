@@ -1,0 +1,232 @@
+"""Run a scenario: the real firmware control loop and guard against the plant.
+
+The simulated user puts each batch's bread in and presses the lever when its time comes,
+and takes the toast out when the carriage pops. Everything the board does goes through
+firmware.control.Controller on a firmware.hw.sim.SimBoard.
+"""
+
+import math
+
+from firmware.control import Controller
+from firmware.hw.sim import SimBoard
+from host_sim import hazard, models
+from host_sim.bread import Bread, sugar_factor
+from host_sim.plant import BreadNode
+from host_sim.rig import Rig
+from safety import checks, invariants, limits
+from safety.guard import EV_TRIP, event_names
+
+TAIL_MS = 30000  # keep simulating this long after the last batch (cool-down, fuse)
+BATCH_TIMEOUT_MS = 900000  # a batch the guard never ends is cut off by the simulator
+BURNT_DELTA_E = 46.0
+QUIET_EVENTS = ("start", "done", "cancel")  # ordinary batch life, not guard interventions
+TRACE_COLUMNS = ("t_s", "heater_cmd", "heater_actual", "chamber_c", "sensor_c", "surface_c",
+                 "delta_e", "fuse_c", "fault")
+
+
+class NanWhenFaulted:
+    """The model_nan fault: the model's answer becomes NaN while the fault is active."""
+
+    def __init__(self, model, rig):
+        self.model = model
+        self.rig = rig
+
+    def predict(self, x):
+        answer = self.model.predict(x)
+        return math.nan if self.rig.fault_active("model_nan") else answer
+
+
+class Simulation:
+    def __init__(self, scenario, model_spec=None, base_dir=None):
+        self.scenario = scenario
+        self.rig = Rig(scenario, scenario.seed)
+        spec = model_spec if model_spec is not None else scenario.model
+        model = models.load(spec, seed=scenario.seed, sleep_ms=self.rig.spend_ms, base_dir=base_dir)
+        self.model = NanWhenFaulted(model, self.rig)
+        self.rig.on_guard_events = self._on_guard_events
+        self.rig.on_advice = self._on_advice
+        self.ctl = None
+        self.stall_cleared = False
+        self.trace = []
+        self.segments = [[]]  # guard rows per boot, for the invariants
+        self.events = []
+        self.batches = []
+        self.current = None
+        self.uncontrolled_ms = 0
+        self.max_uncontrolled_ms = 0
+        self.watchdog_resets = 0
+        self.exceptions = 0
+
+    # --- the loop ---------------------------------------------------------------------
+    def run(self):
+        rig = self.rig
+        queue = list(self.scenario.batches)
+        next_start = queue[0].start_after_s * 1000 if queue else 0
+        end_ms = None
+        while end_ms is None or rig.now_ms < end_ms:
+            self._board()
+            if self.current is None and queue and rig.now_ms >= next_start:
+                self._start_batch(queue.pop(0))
+            self._record()
+            rig.spend_ms(limits.TICK_MS)
+            self._track_uncontrolled()
+            if self.current is not None and self._batch_over():
+                self._finish_batch()
+                if queue:
+                    next_start = rig.now_ms + queue[0].start_after_s * 1000
+            if self.current is None and not queue and end_ms is None:
+                end_ms = rig.now_ms + TAIL_MS
+        return self.result()
+
+    def _board(self):
+        rig = self.rig
+        if not rig.powered():
+            if self.ctl is not None:
+                self._event("power_loss", "board unpowered, outputs off")
+                self.ctl = None
+                rig.board_off()
+            return
+        if self.ctl is None:
+            self._boot()
+        if rig.fault_active("loop_stall") and not self.stall_cleared:
+            if rig.watchdog_expired():
+                self.watchdog_resets += 1
+                self._event("watchdog", "loop stalled %d ms: board reset" % (rig.now_ms - rig.last_feed_ms))
+                self.stall_cleared = True
+                self._boot()
+                self._tick()
+            return
+        if not rig.fault_active("loop_stall"):
+            self.stall_cleared = False
+        self._tick()
+
+    def _boot(self):
+        self.rig.board_off()
+        self.ctl = Controller(SimBoard(self.rig), self.model)
+        self.rig.feed_watchdog()
+        self.segments.append([])
+
+    def _tick(self):
+        rig = self.rig
+        t_ms, lever = rig.now_ms, rig.carriage_down
+        try:
+            self.ctl.tick()
+        except Exception as e:  # what main.py does on the board: outputs off, reset
+            self.exceptions += 1
+            self._event("exception", "%s: %s" % (type(e).__name__, e))
+            self._boot()
+            return
+        g = self.ctl.guard
+        self.segments[-1].append((t_ms, rig.last_adc, lever, rig.supply_pm(), rig.selected[0],
+                                  g.mode, g.heater))
+
+    # --- the user and the batches -----------------------------------------------------
+    def _start_batch(self, batch):
+        rig = self.rig
+        t = self.scenario.toaster
+        bread = Bread(batch.bread, batch.frozen, batch.thickness_mm, t.ambient_c)
+        rig.plant.bread = BreadNode(bread, sugar_factor(bread.sugar))
+        rig.selected = (batch.shade, bread.thickness_mm, bread.moisture, bread.sugar, bread.frozen)
+        rig.press_lever()
+        self.current = {"shade_target": batch.shade, "predicted_s": None, "heater_on_ms": 0,
+                        "source": "fallback", "guard_events": [], "start_ms": rig.now_ms}
+
+    def _batch_over(self):
+        rig = self.rig
+        popped = not rig.carriage_down and rig.now_ms >= rig.hold_until_ms
+        return popped or rig.now_ms - self.current["start_ms"] > BATCH_TIMEOUT_MS
+
+    def _finish_batch(self):
+        b = self.current
+        bread = self.rig.plant.bread
+        de = bread.delta_e
+        self.batches.append({
+            "shade_target": b["shade_target"], "delta_e": round(de, 2),
+            "shade_achieved": round(de / 6.0, 2), "predicted_s": b["predicted_s"],
+            "heater_on_s": round(b["heater_on_ms"] / 1000.0, 1), "source": b["source"],
+            "burnt": de >= BURNT_DELTA_E, "guard_events": b["guard_events"],
+        })
+        self.rig.plant.bread = None
+        self.current = None
+
+    # --- callbacks from the board ---------------------------------------------------------
+    def _on_guard_events(self, events, fault):
+        for name in event_names(events):
+            if name in QUIET_EVENTS:
+                continue
+            layer = checks.NAMES[fault] if events & EV_TRIP and name == "fault" else name
+            self._event(layer, "guard: %s" % name)
+            if self.current is not None and layer not in self.current["guard_events"]:
+                self.current["guard_events"].append(layer)
+        if self.current is not None and "fallback" not in event_names(events) and "start" in event_names(events):
+            self.current["source"] = "model"
+
+    def _on_advice(self, answer, elapsed_ms):
+        if self.current is not None:
+            ok = answer is not None and math.isfinite(answer)
+            self.current["predicted_s"] = round(answer, 2) if ok else None
+
+    def _event(self, layer, detail):
+        self.events.append({"t_s": round(self.rig.now_ms / 1000.0, 1), "layer": layer, "detail": detail})
+
+    # --- observation ------------------------------------------------------------------------
+    def _track_uncontrolled(self):
+        rig = self.rig
+        if rig.energised and self.current is not None:
+            self.current["heater_on_ms"] += limits.TICK_MS
+        if rig.energised and not rig.relay_cmd:
+            self.uncontrolled_ms += limits.TICK_MS
+            self.max_uncontrolled_ms = max(self.max_uncontrolled_ms, self.uncontrolled_ms)
+        else:
+            self.uncontrolled_ms = 0
+
+    def _record(self):
+        rig, p = self.rig, self.rig.plant
+        reading = self.ctl.guard.reading_dc if self.ctl is not None else None
+        b = p.bread
+        self.trace.append((
+            round(rig.now_ms / 1000.0, 2), int(rig.relay_cmd), int(rig.energised),
+            round(p.chamber_c, 2), "" if reading is None else reading / 10.0,
+            "" if b is None else round(b.surface_c, 2), "" if b is None else round(b.delta_e, 3),
+            round(p.fuse_c, 2), "+".join(rig.active_faults()),
+        ))
+
+    def violations(self):
+        out = []
+        for rows in self.segments:
+            out.extend(invariants.check(rows))
+        return out
+
+    def result(self):
+        p = self.rig.plant
+        violations = self.violations()
+        reasons = []
+        if p.max_surface_c >= hazard.FIRE_SURFACE_C:
+            reasons.append("bread surface reached %.0f C" % p.max_surface_c)
+        if p.max_chamber_c >= hazard.FIRE_CHAMBER_C:
+            reasons.append("chamber reached %.0f C" % p.max_chamber_c)
+        if self.max_uncontrolled_ms > hazard.UNCONTROLLED_MAX_S * 1000:
+            reasons.append("element powered %.1f s against the guard" % (self.max_uncontrolled_ms / 1000.0))
+        if violations or self.exceptions:
+            reasons.append("%d invariant violations, %d exceptions" % (len(violations), self.exceptions))
+        return {
+            "scenario": self.scenario.name,
+            "hazard": bool(reasons),
+            "fuse_blown": self.rig.fuse_open,
+            "max_chamber_c": round(p.max_chamber_c, 2),
+            "max_surface_c": round(p.max_surface_c, 2),
+            "max_fuse_c": round(p.max_fuse_c, 2),
+            "limits": {"time_cap_s": limits.TIME_CAP_MS / 1000.0, "cutoff_c": limits.CUTOFF_DC / 10.0},
+            "batches": self.batches,
+            "events": self.events,
+            "hazard_reasons": reasons,
+            "invariant_violations": [{"invariant": v[0], "tick": v[1], "detail": v[2]} for v in violations],
+            "watchdog_resets": self.watchdog_resets,
+            "sim_s": round(self.rig.now_ms / 1000.0, 1),
+        }
+
+
+def simulate(scenario, model_spec=None, base_dir=None):
+    """(result dict, simulation) for a scenario; raises models.ModelRefused."""
+    sim = Simulation(scenario, model_spec, base_dir)
+    return sim.run(), sim

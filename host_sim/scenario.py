@@ -1,0 +1,241 @@
+"""Scenario TOML files (CONTRACT.md): loaded once, every key checked, bounds enforced.
+
+Anything wrong raises ScenarioError with one line naming the file, the key and why.
+"""
+
+import tomllib
+from pathlib import Path
+
+from host_sim.bread import PRESET_NAMES
+
+FAULT_KINDS = ("thermistor_open", "thermistor_short", "thermistor_stuck",
+               "thermistor_detached", "adc_noise", "relay_welded", "loop_stall",
+               "power_loss", "model_nan")
+DEFAULT_PATH = Path(__file__).with_name("scenarios") / "default.toml"
+
+# Bounds: the appliance's rating (IEC 60335-1: rooms of 5-40 C; element and mains within
+# the tolerances the guard's caps were set for, see safety/limits.py).
+TOASTER_KEYS = {
+    "ambient_c": (5.0, 40.0),
+    "supply_v": (50.0, 280.0),
+    "rated_v": (100.0, 240.0),
+    "element_w": (800.0, 1000.0),
+    "chamber_start_c": (5.0, 250.0),
+}
+SUPPLY_RATIO = (0.5, 1.2)  # supply_v / rated_v the simulator accepts (the guard cuts >1.1)
+BATCH_KEYS = ("bread", "frozen", "shade", "thickness_mm", "start_after_s")
+THICKNESS_MM = (10.0, 30.0)  # the slot and the caps are rated for 10-30 mm slices
+START_AFTER_S = (0.0, 3600.0)
+FAULT_AT_S = (0.0, 36000.0)
+MAX_BATCHES = 20
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message is the one line the user sees."""
+
+
+class Toaster:
+    def __init__(self, ambient_c=22.0, supply_v=230.0, rated_v=230.0, element_w=900.0,
+                 chamber_start_c=None):
+        self.ambient_c = ambient_c
+        self.supply_v = supply_v
+        self.rated_v = rated_v
+        self.element_w = element_w
+        self.chamber_start_c = ambient_c if chamber_start_c is None else chamber_start_c
+
+
+class Batch:
+    def __init__(self, bread="white", frozen=False, shade=4, thickness_mm=None,
+                 start_after_s=0.0):
+        self.bread = bread
+        self.frozen = frozen
+        self.shade = shade
+        self.thickness_mm = thickness_mm
+        self.start_after_s = start_after_s
+
+
+class Fault:
+    def __init__(self, kind, at_s, duration_s=None):
+        self.kind = kind
+        self.at_s = at_s
+        self.duration_s = duration_s
+
+    def active(self, t_s):
+        if t_s < self.at_s:
+            return False
+        return self.duration_s is None or t_s < self.at_s + self.duration_s
+
+
+class Scenario:
+    def __init__(self, name, seed=0, toaster=None, batches=(), faults=(), model=None):
+        self.name = name
+        self.seed = seed
+        self.toaster = toaster or Toaster()
+        self.batches = list(batches)
+        self.faults = list(faults)
+        self.model = model
+
+    def to_toml(self):
+        """The scenario as TOML that `load` reads back to the same scenario."""
+        t = self.toaster
+        lines = ["name = %s" % _q(self.name), "seed = %d" % self.seed, "", "[toaster]"]
+        for key in TOASTER_KEYS:
+            lines.append("%s = %r" % (key, float(getattr(t, key))))
+        for b in self.batches:
+            lines += ["", "[[batch]]", "bread = %s" % _q(b.bread),
+                      "frozen = %s" % ("true" if b.frozen else "false"), "shade = %d" % b.shade]
+            if b.thickness_mm is not None:
+                lines.append("thickness_mm = %r" % float(b.thickness_mm))
+            lines.append("start_after_s = %r" % float(b.start_after_s))
+        for f in self.faults:
+            lines += ["", "[[fault]]", "kind = %s" % _q(f.kind), "at_s = %r" % float(f.at_s)]
+            if f.duration_s is not None:
+                lines.append("duration_s = %r" % float(f.duration_s))
+        if self.model is not None:
+            lines += ["", "[model]", "path = %s" % _q(self.model)]
+        return "\n".join(lines) + "\n"
+
+
+def _q(s):
+    return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def load(path):
+    """Read and validate a scenario file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("%s: no such file" % path) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError("%s: cannot read: %s" % (path, e)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError("%s: invalid TOML: %s" % (path, e)) from None
+    try:
+        return parse(data)
+    except ScenarioError as e:
+        raise ScenarioError("%s: %s" % (path, e)) from None
+
+
+def parse(data):
+    """Validate a scenario already parsed from TOML (a dict)."""
+    _no_unknown(data, ("name", "seed", "toaster", "batch", "fault", "model"), "")
+    name = _string(data, "name", "", required=True)
+    seed = _int(data, "seed", "", 0, 2 ** 32 - 1, default=0)
+    toaster = _toaster(_table(data, "toaster"))
+    batches = [_batch(b, "batch[%d]." % i) for i, b in enumerate(_array(data, "batch"))]
+    if not batches:
+        raise ScenarioError("key 'batch': at least one [[batch]] is needed")
+    if len(batches) > MAX_BATCHES:
+        raise ScenarioError("key 'batch': at most %d batches" % MAX_BATCHES)
+    faults = [_fault(f, "fault[%d]." % i) for i, f in enumerate(_array(data, "fault"))]
+    model = None
+    if "model" in data:
+        m = _table(data, "model")
+        _no_unknown(m, ("path",), "model.")
+        model = _string(m, "path", "model.", required=True)
+    return Scenario(name, seed, toaster, batches, faults, model)
+
+
+def _toaster(t):
+    _no_unknown(t, tuple(TOASTER_KEYS), "toaster.")
+    kw = {}
+    for key, (lo, hi) in TOASTER_KEYS.items():
+        if key in t:
+            kw[key] = _float(t, key, "toaster.", lo, hi)
+    toaster = Toaster(**kw)
+    ratio = toaster.supply_v / toaster.rated_v
+    if not SUPPLY_RATIO[0] <= ratio <= SUPPLY_RATIO[1]:
+        raise ScenarioError("key 'toaster.supply_v': %.1f V is %.2f x rated_v %.1f V, outside "
+                            "%.2f-%.2f" % (toaster.supply_v, ratio, toaster.rated_v, *SUPPLY_RATIO))
+    if toaster.chamber_start_c < toaster.ambient_c:
+        raise ScenarioError("key 'toaster.chamber_start_c': %.1f is below ambient_c %.1f"
+                            % (toaster.chamber_start_c, toaster.ambient_c))
+    return toaster
+
+
+def _batch(b, where):
+    if not isinstance(b, dict):
+        raise ScenarioError("key '%s': must be a table" % where[:-1])
+    _no_unknown(b, BATCH_KEYS, where)
+    bread = _string(b, "bread", where, default="white")
+    if bread not in PRESET_NAMES:
+        raise ScenarioError("key '%sbread': %r is not one of %s" % (where, bread, ", ".join(PRESET_NAMES)))
+    frozen = _bool(b, "frozen", where, default=False)
+    shade = _int(b, "shade", where, 1, 7, default=4)
+    thickness = _float(b, "thickness_mm", where, *THICKNESS_MM) if "thickness_mm" in b else None
+    start_after = _float(b, "start_after_s", where, *START_AFTER_S) if "start_after_s" in b else 0.0
+    return Batch(bread, frozen, shade, thickness, start_after)
+
+
+def _fault(f, where):
+    if not isinstance(f, dict):
+        raise ScenarioError("key '%s': must be a table" % where[:-1])
+    _no_unknown(f, ("kind", "at_s", "duration_s"), where)
+    kind = _string(f, "kind", where, required=True)
+    if kind not in FAULT_KINDS:
+        raise ScenarioError("key '%skind': %r is not one of %s" % (where, kind, ", ".join(FAULT_KINDS)))
+    if "at_s" not in f:
+        raise ScenarioError("key '%sat_s': missing" % where)
+    at_s = _float(f, "at_s", where, *FAULT_AT_S)
+    duration = _float(f, "duration_s", where, 0.001, 36000.0) if "duration_s" in f else None
+    return Fault(kind, at_s, duration)
+
+
+def _no_unknown(table, known, where):
+    for key in table:
+        if key not in known:
+            raise ScenarioError("key '%s%s': unknown (expected one of %s)" % (where, key, ", ".join(known)))
+
+
+def _table(data, key):
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ScenarioError("key '%s': must be a table" % key)
+    return value
+
+
+def _array(data, key):
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ScenarioError("key '%s': must be an array of tables ([[%s]])" % (key, key))
+    return value
+
+
+def _string(t, key, where, required=False, default=None):
+    if key not in t:
+        if required:
+            raise ScenarioError("key '%s%s': missing" % (where, key))
+        return default
+    value = t[key]
+    if not isinstance(value, str) or not value:
+        raise ScenarioError("key '%s%s': must be a non-empty string, got %r" % (where, key, value))
+    return value
+
+
+def _bool(t, key, where, default):
+    value = t.get(key, default)
+    if not isinstance(value, bool):
+        raise ScenarioError("key '%s%s': must be true or false, got %r" % (where, key, value))
+    return value
+
+
+def _int(t, key, where, lo, hi, default):
+    value = t.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError("key '%s%s': must be an integer, got %r" % (where, key, value))
+    if not lo <= value <= hi:
+        raise ScenarioError("key '%s%s': %d is outside %d-%d" % (where, key, value, lo, hi))
+    return value
+
+
+def _float(t, key, where, lo, hi):
+    value = t[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError("key '%s%s': must be a number, got %r" % (where, key, value))
+    value = float(value)
+    if not lo <= value <= hi:  # also refuses nan
+        raise ScenarioError("key '%s%s': %g is outside %g-%g" % (where, key, value, lo, hi))
+    return value
