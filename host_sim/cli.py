@@ -1,0 +1,96 @@
+"""`toastguard` command line (verbs and exit codes in CONTRACT.md)."""
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+from host_sim import models, runner, scenario
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_HAZARD = 3
+
+
+class BadInput(Exception):
+    """One line for stderr: what was wrong and why."""
+
+
+def main(argv=None):
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except BadInput as e:
+        print("toastguard: %s" % e, file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="toastguard", description=__doc__)
+    verbs = p.add_subparsers(dest="verb", required=True)
+    sim = verbs.add_parser("sim", help="run the firmware control loop against the physics plant")
+    sim.add_argument("scenario", nargs="?", help="scenario TOML (default: the built-in one)")
+    sim.add_argument("--model", help="an .onnx file or adversarial:NAME")
+    sim.add_argument("--json", dest="json_out", help="write the result JSON here")
+    sim.add_argument("--trace", help="write the per-tick trace CSV here")
+    sim.add_argument("--plot", help="write a PNG plot of the run here")
+    sim.set_defaults(func=cmd_sim)
+    return p
+
+
+def cmd_sim(args):
+    path = Path(args.scenario) if args.scenario else scenario.DEFAULT_PATH
+    try:
+        sc = scenario.load(path)
+    except scenario.ScenarioError as e:
+        raise BadInput(str(e)) from None
+    outputs = [Path(o) for o in (args.json_out, args.trace, args.plot) if o]
+    for out in outputs:
+        if not out.parent.is_dir():
+            raise BadInput("%s: directory %s does not exist" % (out, out.parent))
+    try:
+        result, sim = runner.simulate(sc, args.model, base_dir=path.parent)
+    except models.ModelRefused as e:
+        raise BadInput("model refused: %s" % e) from None
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.trace:
+        _write_trace(args.trace, sim.trace)
+    if args.plot:
+        from host_sim.plots import plot_trace
+        plot_trace(sim.trace, result, args.plot)
+    _print_summary(result)
+    return EXIT_HAZARD if result["hazard"] else EXIT_OK
+
+
+def _write_trace(path, trace):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(runner.TRACE_COLUMNS)
+        w.writerows(trace)
+
+
+def _print_summary(result):
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="toastguard sim: %s" % result["scenario"])
+    for col in ("batch", "shade", "achieved", "dE", "predicted s", "heater s", "source", "burnt", "guard"):
+        table.add_column(col, justify="right" if col not in ("source", "guard") else "left")
+    for i, b in enumerate(result["batches"], 1):
+        pred = "-" if b["predicted_s"] is None else "%.1f" % b["predicted_s"]
+        table.add_row(str(i), str(b["shade_target"]), "%.2f" % b["shade_achieved"], "%.1f" % b["delta_e"],
+                      pred, "%.1f" % b["heater_on_s"], b["source"], "yes" if b["burnt"] else "no",
+                      ", ".join(b["guard_events"]) or "-")
+    console = Console(width=max(100, Console().width))
+    console.print(table)
+    verdict = "[bold red]HAZARD[/]: " + "; ".join(result["hazard_reasons"]) if result["hazard"] else "[green]no hazard[/]"
+    console.print("%s | max chamber %.1f C, surface %.1f C, fuse %.1f C%s" % (
+        verdict, result["max_chamber_c"], result["max_surface_c"], result["max_fuse_c"],
+        " | FUSE BLOWN" if result["fuse_blown"] else ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

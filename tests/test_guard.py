@@ -1,0 +1,317 @@
+"""The guard's modes and each safety layer, with boundaries swept at and around limits."""
+
+import math
+
+import pytest
+
+from safety import checks as C
+from safety import limits as L
+from safety.advice import advice_ms, cap_ms, fallback_ms
+from safety.guard import (ARMING, EV_BAD_SHADE, EV_CANCEL, EV_DONE, EV_DOSE_CAP, EV_FALLBACK,
+                          EV_LOCKOUT, EV_NO_ADVICE, EV_REARM, EV_REARM_REFUSED, EV_START_HOT,
+                          EV_TIME_CAP, EV_TRIP, FAULT, HEATING, IDLE, Guard, dose_increment,
+                          event_names)
+from tests.helpers import Drive, adc
+
+
+def test_boot_is_idle_with_everything_off():
+    d = Drive()
+    assert (d.g.mode, d.g.heater, d.g.latch, d.g.fault) == (IDLE, 0, 0, C.OK)
+
+
+def test_lever_down_at_power_on_is_not_a_press():
+    g = Guard()
+    for _ in range(5):
+        assert g.step(100, adc(22), True, 1000) == 0
+    assert g.mode == IDLE
+
+
+def test_press_arms_then_heats_for_the_advised_time():
+    d = Drive()
+    d.tick(lever=True)
+    assert (d.g.mode, d.g.latch, d.g.heater) == (ARMING, 1, 0)
+    d.g.advise(4, 30.0, 10)
+    assert d.tick() == 1 and d.g.mode == HEATING
+    d.run(29900)
+    assert d.g.heater == 1
+    d.tick()
+    assert d.g.heater == 0 and d.g.mode == IDLE and d.g.events & EV_DONE and d.g.latch == 0
+
+
+def test_advise_outside_arming_is_ignored():
+    d = Drive()
+    d.g.advise(4, 30.0, 10)
+    assert d.g.pending_ms == 0
+
+
+def test_lever_lifted_cancels_arming_and_heating():
+    d = Drive()
+    d.tick(lever=True)
+    d.tick(lever=False)
+    assert d.g.mode == IDLE and d.g.events & EV_CANCEL
+    d.run(L.LOCKOUT_MS)
+    d.press()
+    d.tick(lever=False)
+    assert d.g.mode == IDLE and d.g.heater == 0 and d.g.events & EV_CANCEL
+
+
+@pytest.mark.parametrize("shade", [0, 8, -1, 4.0, None])
+def test_bad_shade_is_refused(shade):
+    d = Drive()
+    d.tick(lever=True)
+    d.g.advise(shade, 30.0, 10)
+    d.tick()
+    assert d.g.mode == IDLE and d.g.events & EV_BAD_SHADE and d.g.heater == 0
+
+
+def test_no_advice_times_out():
+    d = Drive()
+    d.tick(lever=True)
+    d.run(L.ARMING_TIMEOUT_MS - 100)
+    assert d.g.mode == ARMING
+    d.tick()
+    d.tick()
+    assert d.g.mode == IDLE and d.g.events & EV_NO_ADVICE
+
+
+def test_lockout_after_a_batch_boundary():
+    d = Drive()
+    d.press(answer=10.0)
+    d.run(10000)
+    assert d.g.mode == IDLE
+    d.tick(lever=False)
+    d.run(L.LOCKOUT_MS - 300)
+    d.tick(lever=True)
+    assert d.g.events & EV_LOCKOUT and d.g.mode == IDLE
+    d.tick(lever=False)
+    d.tick()
+    d.tick(lever=True)
+    assert d.g.mode == ARMING
+
+
+@pytest.mark.parametrize("temp_dc, starts", [(L.START_MAX_DC - 3, True), (L.START_MAX_DC + 3, False)])
+def test_start_max_boundary(temp_dc, starts):
+    g = Guard()
+    g.step(100, adc(22), False, 1000)
+    g.rate.reset()  # jump straight to the temperature under test
+    g.step(100, adc(temp_dc / 10.0), False, 1000)
+    g.step(100, adc(temp_dc / 10.0), True, 1000)
+    assert (g.mode == ARMING) == starts
+    assert bool(g.events & EV_START_HOT) != starts
+
+
+def test_cap_clamps_model_and_fallback_is_flagged():
+    d = Drive()
+    d.press(shade=1, answer=239.0)
+    assert d.g.events & EV_TIME_CAP and d.g.budget_ms == L.SHADE_CAP_MS[0]
+    d = Drive()
+    d.press(shade=1, answer=math.nan)
+    assert d.g.events & EV_FALLBACK and d.g.budget_ms == L.FALLBACK_MS[0]
+
+
+def test_dose_cap_at_over_voltage_ends_batch_early():
+    d = Drive()
+    d.tick(supply=L.SUPPLY_MAX_PM)
+    d.press(shade=7, answer=189.0, elapsed=1)
+    ends = []
+    while d.g.mode == HEATING:
+        d.tick()
+        ends.append(d.g.events)
+    # 1.1 x rated voltage delivers the cap's energy in 1/1.21 of the time
+    assert ends[-1] & EV_DOSE_CAP
+    assert abs(d.g.on_ms - L.SHADE_CAP_MS[6] / 1.21) <= 100
+
+
+def test_dose_increment_rounds_up():
+    assert dose_increment(100, 1000) == 100000
+    assert dose_increment(1, 1) == 1
+    assert dose_increment(0, 1000) == 0
+
+
+def test_event_names():
+    assert event_names(EV_DONE | EV_TRIP) == ["done", "fault"]
+    assert event_names(0) == []
+
+
+# --- faults and re-arm ---------------------------------------------------------------
+def heating(temp=22.0):
+    d = Drive(temp)
+    d.press(answer=200.0)
+    assert d.g.heater == 1
+    return d
+
+
+@pytest.mark.parametrize("counts", [0, 15, 4065, 4095])
+def test_open_or_short_trips(counts):
+    d = heating()
+    assert d.tick(counts=counts) == 0
+    assert d.g.mode == FAULT and d.g.fault == C.SENSOR_RANGE
+
+
+@pytest.mark.parametrize("temp, trips", [(-4.5, False), (-5.5, True), (349.5, False), (350.5, True)])
+def test_sensor_range_boundaries(temp, trips):
+    assert (C.sensor_range(int(temp * 10)) == C.SENSOR_RANGE) == trips
+
+
+@pytest.mark.parametrize("dt, step, trips", [(100, 80, False), (100, 81, True), (0, 30, False), (0, 31, True)])
+def test_rate_boundaries(dt, step, trips):
+    r = C.RateCheck()
+    r.update(100, 1000)
+    assert (r.update(dt, 1000 + step) == C.SENSOR_RATE) == trips
+    r.reset()
+    assert r.update(dt, 5000) == C.OK
+
+
+@pytest.mark.parametrize("dt, trips", [(L.STALL_MS, False), (L.STALL_MS + 1, True)])
+def test_stall_boundary(dt, trips):
+    d = heating()
+    d.tick(dt=dt)
+    assert (d.g.fault == C.STALL) == trips
+
+
+@pytest.mark.parametrize("reading, trips", [(L.CUTOFF_DC - 1, False), (L.CUTOFF_DC, True), (L.CUTOFF_DC + 1, True)])
+def test_cutoff_boundary(reading, trips):
+    assert (C.cutoff(reading) == C.CUTOFF) == trips
+
+
+@pytest.mark.parametrize("pm, trips", [(L.SUPPLY_MIN_PM - 1, True), (L.SUPPLY_MIN_PM, False),
+                                       (L.SUPPLY_MAX_PM, False), (L.SUPPLY_MAX_PM + 1, True)])
+def test_supply_boundaries(pm, trips):
+    assert (C.supply(pm) == C.SUPPLY) == trips
+
+
+def test_cutoff_trips_the_guard_while_heating():
+    d = heating()
+    temp = 22.0
+    while d.g.mode != FAULT:
+        temp += 0.5
+        d.tick(temp=temp)
+    assert d.g.fault == C.CUTOFF and d.g.heater == 0 and 219.5 <= temp <= 220.5
+
+
+def test_rearm_sequence():
+    d = heating()
+    d.tick(counts=0)
+    assert d.g.mode == FAULT and d.g.latch == 0
+    d.tick(lever=False, counts=0)
+    d.tick(lever=True, counts=0)
+    assert d.g.events & EV_REARM_REFUSED and d.g.mode == FAULT
+    d.tick(lever=False, temp=61.0)
+    d.tick(lever=True)
+    assert d.g.events & EV_REARM_REFUSED
+    d.tick(lever=False, temp=59.0)
+    d.tick(lever=True)
+    assert d.g.events & EV_REARM and d.g.mode == ARMING and d.g.fault == C.OK
+
+
+def test_fault_persists_without_press():
+    d = heating()
+    d.tick(counts=0)
+    d.run(5000, temp=22.0)
+    assert d.g.mode == FAULT and d.g.heater == 0
+
+
+def test_second_fault_does_not_overwrite_the_first():
+    d = heating()
+    d.tick(counts=0)
+    d.tick(dt=1000, temp=22.0)
+    assert d.g.fault == C.SENSOR_RANGE and not d.g.events & EV_TRIP
+
+
+@pytest.mark.parametrize("temp, trips", [(59.9, False), (60.0, True)])
+def test_boot_into_hot_chamber_is_a_fault(temp, trips):
+    g = Guard()
+    g.step(0, adc(temp), False, 1000)
+    assert (g.fault == C.RESET_HOT) == trips
+
+
+# --- heating gain and rising while off -------------------------------------------------
+def test_heating_gain_needs_a_rise_when_cool():
+    d = heating(30.0)
+    d.run(L.GAIN_DELAY_MS + L.GAIN_WINDOW_MS + 200)
+    assert d.g.mode == FAULT and d.g.fault == C.HEATING_GAIN
+
+
+def test_heating_gain_passes_with_a_rise():
+    g = C.HeatingGainCheck()
+    for i in range(600):
+        assert g.update(1, 100, 300 + i // 5) == C.OK
+
+
+@pytest.mark.parametrize("rise, trips", [(L.GAIN_MIN_DC - 1, True), (L.GAIN_MIN_DC, False)])
+def test_heating_gain_boundary(rise, trips):
+    g = C.HeatingGainCheck()
+    results = [g.update(1, 100, 300) for _ in range(L.GAIN_DELAY_MS // 100)]
+    results += [g.update(1, 100, 300) for _ in range(L.GAIN_WINDOW_MS // 100 - 1)]
+    results.append(g.update(1, 100, 300 + rise))
+    assert (C.HEATING_GAIN in results) == trips
+
+
+def test_heating_gain_not_demanded_when_hot():
+    g = C.HeatingGainCheck()
+    for _ in range(1000):
+        assert g.update(1, 100, L.GAIN_BELOW_DC) == C.OK
+
+
+@pytest.mark.parametrize("fall, trips", [(L.FALL_MAX_DC - 1, False), (L.FALL_MAX_DC, True)])
+def test_fall_while_heating_boundary(fall, trips):
+    g = C.HeatingGainCheck()
+    g.update(1, 100, 1500)
+    assert (g.update(1, 100, 1500 - fall) == C.HEATING_GAIN) == trips
+
+
+def test_gain_check_resets_when_off():
+    g = C.HeatingGainCheck()
+    g.update(1, 100, 1500)
+    assert g.update(0, 100, 0) == C.OK and g.fall_ref is None
+
+
+@pytest.mark.parametrize("rise, trips", [(L.OFF_RISE_DC - 1, False), (L.OFF_RISE_DC, True)])
+def test_rising_while_off_boundary(rise, trips):
+    r = C.RisingWhileOffCheck()
+    for _ in range(L.OFF_SETTLE_MS // 100):
+        assert r.update(0, 100, 900) == C.OK
+    r.update(0, 100, 800)
+    assert (r.update(0, 100, 800 + rise) == C.RISING_WHILE_OFF) == trips
+    assert r.update(1, 100, 2000) == C.OK and r.low_dc is None
+
+
+def test_welded_relay_detected_through_the_guard():
+    d = Drive()
+    d.run(L.OFF_SETTLE_MS + 200)
+    temp = 22.0
+    for _ in range(100):
+        temp += 0.1
+        d.tick(temp=temp)
+    assert d.g.fault == C.RISING_WHILE_OFF
+
+
+# --- advice --------------------------------------------------------------------------
+@pytest.mark.parametrize("answer", [math.nan, math.inf, -math.inf, -1.0, 0.0, -0.0, 4.999, 240.001,
+                                    1e300, None, 100, "100", True])
+def test_unusable_answers_fall_back(answer):
+    assert advice_ms(3, answer, 0) == (fallback_ms(3), False)
+
+
+@pytest.mark.parametrize("elapsed, from_model", [(L.MODEL_DEADLINE_MS, True), (L.MODEL_DEADLINE_MS + 1, False)])
+def test_model_deadline_boundary(elapsed, from_model):
+    assert advice_ms(3, 100.0, elapsed)[1] == from_model
+
+
+@pytest.mark.parametrize("answer", [5.0, 100.0, 240.0])
+def test_usable_answers_pass(answer):
+    assert advice_ms(3, answer, 0) == (int(answer * 1000), True)
+
+
+@pytest.mark.parametrize("start_dc, expected", [
+    (L.HOT_DERATE_FROM_DC, L.SHADE_CAP_MS[3]),
+    (L.HOT_DERATE_FROM_DC + 1, L.SHADE_CAP_MS[3] - L.HOT_DERATE_MS_PER_DC),
+    (5000, L.MIN_CAP_MS),
+])
+def test_cap_derating(start_dc, expected):
+    assert cap_ms(4, start_dc) == expected
+
+
+def test_cap_never_exceeds_time_cap(monkeypatch):
+    monkeypatch.setattr(L, "SHADE_CAP_MS", (10 ** 9,) * 7)
+    assert cap_ms(1, 0) == L.TIME_CAP_MS
