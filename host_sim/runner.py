@@ -37,11 +37,12 @@ class NanWhenFaulted:
 
 
 class Simulation:
-    def __init__(self, scenario, model_spec=None, base_dir=None):
+    def __init__(self, scenario, model_spec=None, base_dir=None, model=None):
         self.scenario = scenario
         self.rig = Rig(scenario, scenario.seed)
-        spec = model_spec if model_spec is not None else scenario.model
-        model = models.load(spec, seed=scenario.seed, sleep_ms=self.rig.spend_ms, base_dir=base_dir)
+        if model is None:
+            spec = model_spec if model_spec is not None else scenario.model
+            model = models.load(spec, seed=scenario.seed, sleep_ms=self.rig.spend_ms, base_dir=base_dir)
         self.model = NanWhenFaulted(model, self.rig)
         self.rig.on_guard_events = self._on_guard_events
         self.rig.on_advice = self._on_advice
@@ -64,21 +65,25 @@ class Simulation:
         next_start = queue[0].start_after_s * 1000 if queue else 0
         end_ms = None
         while end_ms is None or rig.now_ms < end_ms:
-            self._board()
+            self.board_tick()
             if self.current is None and queue and rig.now_ms >= next_start:
-                self._start_batch(queue.pop(0))
-            self._record()
-            rig.spend_ms(limits.TICK_MS)
-            self._track_uncontrolled()
-            if self.current is not None and self._batch_over():
-                self._finish_batch()
+                self.start_batch(queue.pop(0))
+            self.finish_tick()
+            if self.current is not None and self.batch_over():
+                self.finish_batch()
                 if queue:
                     next_start = rig.now_ms + queue[0].start_after_s * 1000
             if self.current is None and not queue and end_ms is None:
                 end_ms = rig.now_ms + TAIL_MS
         return self.result()
 
-    def _board(self):
+    def finish_tick(self):
+        """Record the tick and let the plant run until the next one."""
+        self._record()
+        self.rig.spend_ms(limits.TICK_MS)
+        self._track_uncontrolled()
+
+    def board_tick(self):
         rig = self.rig
         if not rig.powered():
             if self.ctl is not None:
@@ -121,7 +126,7 @@ class Simulation:
                                   g.mode, g.heater))
 
     # --- the user and the batches -----------------------------------------------------
-    def _start_batch(self, batch):
+    def start_batch(self, batch):
         rig = self.rig
         t = self.scenario.toaster
         bread = Bread(batch.bread, batch.frozen, batch.thickness_mm, t.ambient_c)
@@ -131,12 +136,12 @@ class Simulation:
         self.current = {"shade_target": batch.shade, "predicted_s": None, "heater_on_ms": 0,
                         "source": "fallback", "guard_events": [], "start_ms": rig.now_ms}
 
-    def _batch_over(self):
+    def batch_over(self):
         rig = self.rig
         popped = not rig.carriage_down and rig.now_ms >= rig.hold_until_ms
         return popped or rig.now_ms - self.current["start_ms"] > BATCH_TIMEOUT_MS
 
-    def _finish_batch(self):
+    def finish_batch(self):
         b = self.current
         bread = self.rig.plant.bread
         de = bread.delta_e

@@ -6,7 +6,8 @@ by a 12-bit ADC (count = 4095 R / (R + 4700)). The 4.7 kOhm pull-up puts about 4
 per degree at the cut-off temperature, where resolution matters most.
 
 The table holds the Beta-equation temperature at every ADC_STEP counts; between entries
-the guard interpolates linearly (error < 0.3 C in the plausible range, checked by
+the guard interpolates linearly (error < 0.2 C from 60 to 250 C around the cut-off,
+< 1.2 C over the whole plausible range -5..350 C; checked by
 tests/test_thermistor.py, which regenerates the table from the equation).
 Counts outside [ADC_MIN, ADC_MAX] are not temperatures but a shorted or open sensor.
 """
