@@ -1,7 +1,7 @@
 """Bread for the plant: the panel presets (firmware/presets.py) plus crumb density.
 
-Crumb densities from Zghal et al. (2002), Cereal Chem. 79:4, and typical retail slices
-(25-45 g for 110 x 110 mm).
+Crumb densities are typical of retail loaves (a 110 x 110 mm slice weighs 25-45 g);
+denser breads (rye, bagel, gluten-free) heat more slowly per unit of element energy.
 """
 
 from firmware.presets import PRESETS, find
@@ -14,9 +14,11 @@ PRESET_NAMES = tuple(p[0] for p in PRESETS)
 FROZEN_C = -18.0  # domestic freezer set point (IEC 62552 four-star compartment)
 
 # Maillard browning speeds up with reducing sugars: k0 is multiplied by a factor linear in
-# the sugar excess over white bread, fitted so brioche (12 %) browns ~1.6x faster than
-# white, within the 1.5-2x reported for enriched doughs (Purlis 2010, J. Food Eng.
-# 99:239). White bread is Zanoni et al.'s reference (factor 1).
+# the sugar excess over white bread. The gain is assumed, not measured: brioche (12 %)
+# browns ~1.6x faster than white, in line with the faster colour development of enriched
+# doughs reviewed by Purlis (2010, J. Food Eng. 99:239). White bread is Zanoni et al.'s
+# reference (factor 1). Per preset: white 1.0, wholemeal 0.92, sourdough 0.76, rye 0.92,
+# bagel 1.08, brioche 1.56, gluten-free 1.0.
 SUGAR_K0_GAIN = 8.0
 SUGAR_REFERENCE = 0.05
 SUGAR_FACTOR_MIN = 0.6

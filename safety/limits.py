@@ -6,7 +6,7 @@ from a file or from the model; changing one is a code change with review.
 
 The numbers were set against the host_sim plant (a 900 W two-slot toaster, see
 host_sim/plant.py) and the fire thresholds documented in host_sim/hazard.py; the
-boundary sweeps in tests/test_limits.py and the adversarial campaigns check them.
+boundary sweeps in tests/test_guard.py and the adversarial campaigns check them.
 """
 
 try:
@@ -28,9 +28,9 @@ TIME_CAP_MS = const(240000)  # absolute: 4 min of real heater-on time, whatever 
 # Per-shade caps, in on-time at rated voltage (see the supply weighting below). Set from
 # the plant: a dried-out 10 mm slice (the thinnest the toaster is rated for) reaches the
 # 350 C bread fire threshold after ~200 s of rated-voltage heating from cold (~150 s
-# from a 150 C chamber). The caps stay ~10 s below that. Shades 1-5 are never cut short
-# for fresh or frozen white bread from cold; shades 6-7 of thick or frozen bread can come
-# out lighter than asked: the cap is safety, not convenience.
+# from a 150 C chamber). The caps stay ~10 s below that. From cold at rated voltage, fresh
+# white bread is never cut short up to shade 5 and frozen up to shade 4; darker, thicker or
+# frozen batches can come out lighter than asked: the cap is safety, not convenience.
 SHADE_CAP_MS = (130000, 145000, 160000, 175000, 185000, 190000, 190000)
 SHADE_MIN = const(1)
 SHADE_MAX = const(7)
