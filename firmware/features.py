@@ -2,7 +2,7 @@
 
 FEATURES = ("shade", "thickness_mm", "bread_start_c", "moisture", "sugar",
             "chamber_start_c", "ambient_c", "supply_v")
-FROZEN_C = -18.0
+FROZEN_C = -18.0  # domestic freezer set point (IEC 62552 four-star compartment)
 
 
 def build(selection, chamber_dc, ambient_c, supply_v):

@@ -4,6 +4,7 @@ Crumb densities are typical of retail loaves (a 110 x 110 mm slice weighs 25-45 
 denser breads (rye, bagel, gluten-free) heat more slowly per unit of element energy.
 """
 
+from firmware.features import FROZEN_C
 from firmware.presets import PRESETS, find
 
 DENSITY_KG_M3 = {
@@ -11,7 +12,6 @@ DENSITY_KG_M3 = {
     "bagel": 420.0, "brioche": 230.0, "gluten-free": 420.0,
 }
 PRESET_NAMES = tuple(p[0] for p in PRESETS)
-FROZEN_C = -18.0  # domestic freezer set point (IEC 62552 four-star compartment)
 
 # Maillard browning speeds up with reducing sugars: k0 is multiplied by a factor linear in
 # the sugar excess over white bread. The gain is assumed, not measured: brioche (12 %)

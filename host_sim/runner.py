@@ -14,7 +14,7 @@ from host_sim.bread import Bread, sugar_factor
 from host_sim.plant import BreadNode
 from host_sim.rig import Rig
 from safety import checks, invariants, limits
-from safety.guard import EV_TRIP, event_names
+from safety.guard import event_names
 
 TAIL_MS = 30000  # keep simulating this long after the last batch (cool-down, fuse)
 BATCH_TIMEOUT_MS = 900000  # a batch the guard never ends is cut off by the simulator
@@ -156,14 +156,15 @@ class Simulation:
 
     # --- callbacks from the board ---------------------------------------------------------
     def _on_guard_events(self, events, fault):
-        for name in event_names(events):
+        names = event_names(events)
+        for name in names:
             if name in QUIET_EVENTS:
                 continue
-            layer = checks.NAMES[fault] if events & EV_TRIP and name == "fault" else name
+            layer = checks.NAMES[fault] if name == "fault" else name
             self._event(layer, "guard: %s" % name)
             if self.current is not None and layer not in self.current["guard_events"]:
                 self.current["guard_events"].append(layer)
-        if self.current is not None and "fallback" not in event_names(events) and "start" in event_names(events):
+        if self.current is not None and "start" in names and "fallback" not in names:
             self.current["source"] = "model"
 
     def _on_advice(self, answer, elapsed_ms):
