@@ -1,4 +1,4 @@
-# toastguard: `make run` and `make test` from a fresh clone (Python >= 3.11).
+# toastguard: `make run` and `make test` from a fresh clone (Python >= 3.11, Node 20).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,13 +6,20 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test clean
 
-install: $(STAMP)
+NODE_STAMP := node_modules/.installed-stamp
+
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The MicroPython VM (WebAssembly) the tests run the board code on, pinned by the lock.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
 
 run: install
 	$(VENV)/bin/toastguard sim
@@ -24,4 +31,4 @@ test: install
 		--cov-report=term-missing --cov-fail-under=100
 
 clean:
-	rm -rf $(VENV) .hypothesis .coverage *.egg-info
+	rm -rf $(VENV) node_modules .hypothesis .coverage *.egg-info

@@ -2,7 +2,8 @@
 
 The heater and the carriage latch are written only with what the guard returned; the
 watchdog is fed only after the guard has run. Any exception turns both outputs off
-before it propagates (main.py then resets the board).
+before it propagates (main.py then resets the board). A refused model (model_error) runs
+every batch on the guard's fallback table and keeps the fault LED lit.
 """
 
 from firmware import features
@@ -12,11 +13,14 @@ from safety.guard import ARMING, Guard
 
 
 class Controller:
-    def __init__(self, board, model=None):
+    def __init__(self, board, model=None, model_error=None):
         self.board = board
-        self.model = model
+        self.model = None if model_error else model
+        self.model_refused = bool(model_error)
         self.guard = Guard()
         board.all_off()
+        if model_error:
+            board.log("model refused: %s" % model_error)
         self.last_ms = board.ticks_ms()
         self.advised = False
 
@@ -33,7 +37,7 @@ class Controller:
             self.advised = g.mode == ARMING
             b.set_heater(g.heater)
             b.set_latch(g.latch)
-            b.set_fault_led(g.fault != checks.OK)
+            b.set_fault_led(g.fault != checks.OK or self.model_refused)
         except BaseException:
             b.all_off()
             raise

@@ -37,6 +37,17 @@ def _parser():
     sim.add_argument("--trace", help="write the per-tick trace CSV here")
     sim.add_argument("--plot", help="write a PNG plot of the run here")
     sim.set_defaults(func=cmd_sim)
+    train = verbs.add_parser("train", help="make the data, train the model, export ONNX + manifest + card")
+    train.add_argument("--out", help="directory for toast_time.onnx, its manifest and MODEL_CARD.md "
+                       "(default: model/, and the compiled module goes to firmware/)")
+    train.add_argument("--samples", type=int, default=None, help="batches to simulate (default: as shipped)")
+    train.add_argument("--seed", type=int, default=None, help="dataset seed (default: as shipped)")
+    train.add_argument("--jobs", type=int, default=2, help="worker processes for the data")
+    train.set_defaults(func=cmd_train)
+    export = verbs.add_parser("export", help="compile an ONNX model into a MicroPython module")
+    export.add_argument("model", help="the .onnx file")
+    export.add_argument("--out", default=".", help="directory for toast_model.py and its manifest (default: .)")
+    export.set_defaults(func=cmd_export)
     return p
 
 
@@ -63,6 +74,73 @@ def cmd_sim(args):
         plot_trace(sim.trace, result, args.plot)
     _print_summary(result)
     return EXIT_HAZARD if result["hazard"] else EXIT_OK
+
+
+def cmd_train(args):
+    from model import compile as compiler
+    from model import data, train
+
+    out = Path(args.out) if args.out else train.SHIPPED_DIR
+    firmware = Path(args.out) if args.out else Path(compiler.__file__).resolve().parent.parent / "firmware"
+    if not out.is_dir():
+        raise BadInput("%s: directory does not exist" % out)
+    samples = args.samples if args.samples is not None else data.DEFAULTS["samples"]
+    if samples < 50 or args.jobs < 1:
+        raise BadInput("--samples must be at least 50 and --jobs at least 1")
+    seed = args.seed if args.seed is not None else data.DEFAULTS["seed"]
+    with _progress("simulating batches", samples) as advance:
+        manifest = train.train(out, samples, seed, args.jobs, progress=advance)
+    module = compiler.export(out / train.ONNX_NAME, firmware)
+    _print_scores(manifest)
+    print("wrote %s (sha256 %s), %s, %s" % (out / train.ONNX_NAME, manifest["sha256"][:12],
+                                              out / "MODEL_CARD.md", module))
+    return EXIT_OK
+
+
+def cmd_export(args):
+    from model import compile as compiler
+
+    out = Path(args.out)
+    if not out.is_dir():
+        raise BadInput("%s: directory does not exist" % out)
+    try:
+        module = compiler.export(args.model, out)
+    except models.ModelRefused as e:
+        raise BadInput("model refused: %s" % e) from None
+    print("wrote %s and %s" % (module, module.with_name("toast_model.manifest.json")))
+    return EXIT_OK
+
+
+class _progress:
+    """A rich progress bar whose advance(done, total) callback the trainer calls."""
+
+    def __init__(self, label, total):
+        from rich.progress import Progress
+        self.bar = Progress(transient=False)
+        self.task = self.bar.add_task(label, total=total)
+
+    def __enter__(self):
+        self.bar.start()
+        return lambda done, total: self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        self.bar.stop()
+
+
+def _print_scores(manifest):
+    from rich.console import Console
+    from rich.table import Table
+
+    from model.train import SCORE_ROWS
+    table = Table(title="held-out batches: |ΔE - target|")
+    for col in ("rows", "n", "MLP MAE s", "MLP mean", "MLP p95", "trees mean", "oracle mean"):
+        table.add_column(col, justify="left" if col == "rows" else "right")
+    s = manifest["scores"]
+    for row in SCORE_ROWS:
+        m = s["mlp"][row]
+        table.add_row(row, str(m["n"]), "%.2f" % m["mae_s"], "%.2f" % m["de_mean"], "%.2f" % m["de_p95"],
+                      "%.2f" % s["trees"][row]["de_mean"], "%.2f" % s["oracle"][row]["de_mean"])
+    Console(width=max(100, Console().width)).print(table)
 
 
 def _write_trace(path, trace):

@@ -1,0 +1,72 @@
+"""Checks a model file must pass before the board uses it (CONTRACT.md): at most 256 KB,
+and the SHA-256 its manifest (NAME.manifest.json beside it) records. Runs on the Pico
+(MicroPython: os, hashlib, json, binascii) and on the Pi Zero and the host (CPython).
+"""
+
+import binascii
+import hashlib
+import json
+import os
+
+MAX_MODEL_BYTES = 256 * 1024
+CHUNK = 1024
+
+
+class ModelRefused(ValueError):
+    """A model that will not be used; the message is the one line the user sees."""
+
+
+def manifest_path(path):
+    stem = path[:path.rfind(".")] if "." in path.split("/")[-1] else path
+    return stem + ".manifest.json"
+
+
+def file_size(path):
+    try:
+        return os.stat(path)[6]
+    except OSError:
+        raise ModelRefused("%s: no such model file" % path)
+
+
+def sha256_hex(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(CHUNK)
+            if not block:
+                break
+            h.update(block)
+    return binascii.hexlify(h.digest()).decode()
+
+
+def expected_sha256(path, manifest):
+    try:
+        with open(manifest) as f:
+            value = json.load(f)["sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ModelRefused("%s: unreadable manifest %s: %s" % (path, manifest, type(e).__name__))
+    if not isinstance(value, str) or len(value) != 64:
+        raise ModelRefused("%s: manifest %s: sha256 is not a 64-digit hex string" % (path, manifest))
+    return value
+
+
+def check_file(path, require_manifest=False):
+    """Raise ModelRefused unless path is small enough and matches its manifest.
+
+    A model without a manifest passes when require_manifest is false (a student's own
+    ONNX file on the host); the board always requires one.
+    """
+    size = file_size(path)
+    if size > MAX_MODEL_BYTES:
+        raise ModelRefused("%s: %d bytes is larger than the %d-byte limit" % (path, size, MAX_MODEL_BYTES))
+    manifest = manifest_path(path)
+    try:
+        os.stat(manifest)
+    except OSError:
+        if require_manifest:
+            raise ModelRefused("%s: no manifest %s" % (path, manifest))
+        return
+    expected = expected_sha256(path, manifest)
+    actual = sha256_hex(path)
+    if actual != expected:
+        raise ModelRefused("%s: SHA-256 %s does not match manifest %s" % (path, actual[:12], manifest))
