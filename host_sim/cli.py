@@ -131,15 +131,15 @@ def _print_scores(manifest):
     from rich.console import Console
     from rich.table import Table
 
-    from model.train import SCORE_ROWS
+    from model.train import SCORE_ROWS, fmt
     table = Table(title="held-out batches: |ΔE - target|")
     for col in ("rows", "n", "MLP MAE s", "MLP mean", "MLP p95", "trees mean", "oracle mean"):
         table.add_column(col, justify="left" if col == "rows" else "right")
     s = manifest["scores"]
     for row in SCORE_ROWS:
         m = s["mlp"][row]
-        table.add_row(row, str(m["n"]), "%.2f" % m["mae_s"], "%.2f" % m["de_mean"], "%.2f" % m["de_p95"],
-                      "%.2f" % s["trees"][row]["de_mean"], "%.2f" % s["oracle"][row]["de_mean"])
+        table.add_row(row, str(m["n"]), fmt(m["mae_s"]), fmt(m["de_mean"]), fmt(m["de_p95"]),
+                      fmt(s["trees"][row]["de_mean"]), fmt(s["oracle"][row]["de_mean"]))
     Console(width=max(100, Console().width)).print(table)
 
 

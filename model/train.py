@@ -130,9 +130,18 @@ def score(pred_s, ds):
     reach = y <= CLIP_S[1]
     rows = {"all, incl. beyond 240 s": np.ones(len(y), bool), "within 240 s": reach}
     rows.update({name: m & reach for name, m in categories(x).items()})
-    return {name: {"n": int(m.sum()), "mae_s": float(np.abs(pred - y)[m & reach].mean()),
-                   "de_mean": float(err[m].mean()), "de_p95": float(np.percentile(err[m], 95))}
+    return {name: {"n": int(m.sum()), "mae_s": _mean(np.abs(pred - y)[m & reach]),
+                   "de_mean": _mean(err[m]), "de_p95": float(np.percentile(err[m], 95)) if m.any() else None}
             for name, m in rows.items()}
+
+
+def _mean(values):
+    """The mean, or None for no values (a small --samples run can leave a row empty)."""
+    return float(values.mean()) if len(values) else None
+
+
+def fmt(value):
+    return "-" if value is None else "%.2f" % value
 
 
 def train(out_dir=SHIPPED_DIR, samples=data.DEFAULTS["samples"], seed=data.DEFAULTS["seed"],
@@ -213,8 +222,8 @@ def card(manifest):
     ]
     for row in SCORE_ROWS:
         m, t, o = s["mlp"][row], s["trees"][row], s["oracle"][row]
-        lines.append("| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f |"
-                     % (row, m["n"], m["mae_s"], m["de_mean"], m["de_p95"], t["de_mean"], o["de_mean"]))
+        lines.append("| %s | %d | %s | %s | %s | %s | %s |" % (
+            row, m["n"], fmt(m["mae_s"]), fmt(m["de_mean"]), fmt(m["de_p95"]), fmt(t["de_mean"]), fmt(o["de_mean"])))
     lines += [
         "", "The MLP is shipped: the size-matched trees are several times worse (a tree ensemble",
         "approximates the smooth time surface in steps), and the MLP's ops run on the Pico.", "",

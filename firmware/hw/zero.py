@@ -52,6 +52,12 @@ class ZeroBoard(Board):
         self._bread.when_pressed = self._next_program
         self._frozen.when_pressed = self._toggle_frozen
 
+    def close(self):
+        """Release every pin and the SPI bus (outputs first, so the heater is off)."""
+        for device in (self._heater, self._latch, self._led, self._lever, self._bread, self._frozen,
+                       self._ntc, self._mains, self._shade):
+            device.close()
+
     def _next_program(self):
         self.program = (self.program + 1) % len(presets.PRESETS)
 
