@@ -1,7 +1,8 @@
 """The model's answer is advice: validated here, replaced by the time table when unusable.
 
-Nothing the model returns can lengthen a batch beyond the caps: the guard clamps the
-result of `advice_ms` with `cap_ms`, which does not look at the model at all.
+Nothing the model returns can lengthen a batch beyond the caps: the guard holds the
+batch under `TIME_CAP_MS` of on-time and under `cap_ms` of rated-voltage-equivalent
+on-time, neither of which looks at the model at all.
 """
 
 from safety import limits as L
@@ -29,13 +30,11 @@ def advice_ms(shade, answer_s, elapsed_ms):
     return int(ms), True
 
 
-def cap_ms(shade, start_dc):
-    """The most heater-on time a batch of this shade may get from this start temperature."""
-    cap = L.SHADE_CAP_MS[shade - 1]
+def cap_ms(start_dc):
+    """The batch's dose cap (rated-voltage-equivalent on-ms) for this start reading."""
+    cap = L.DOSE_CAP_MS
     if start_dc > L.HOT_DERATE_FROM_DC:
         cap -= (start_dc - L.HOT_DERATE_FROM_DC) * L.HOT_DERATE_MS_PER_DC
     if cap < L.MIN_CAP_MS:
         cap = L.MIN_CAP_MS
-    if cap > L.TIME_CAP_MS:
-        cap = L.TIME_CAP_MS
     return cap

@@ -4,7 +4,8 @@
 step, thermistor ADC counts, carriage switch, mains voltage) and returns the heater
 command; `latch` says whether the carriage may stay down. Every fault latches the heater
 off and releases the carriage until the chamber is below REARM_DC and the user presses
-the lever again. The model's time is advice (`advise`), bounded by `advice.cap_ms`.
+the lever again. The model's time is advice (`advise`): the batch ends at the advised on-time, at
+`TIME_CAP_MS` of on-time, or at the dose cap `advice.cap_ms`, whichever comes first.
 """
 
 from safety import checks as C
@@ -170,10 +171,11 @@ class Guard:
             self.arming_ms += dt_ms
 
     def _begin_heating(self):
-        self.cap_ms = cap_ms(self.shade, self.start_dc)
+        self.cap_ms = cap_ms(self.start_dc)
         self.budget_ms = self.pending_ms
-        if self.budget_ms > self.cap_ms:
-            self.budget_ms = self.cap_ms
+        # advice_ms never exceeds the time cap; the guard holds I1 without relying on it.
+        if self.budget_ms > L.TIME_CAP_MS:
+            self.budget_ms = L.TIME_CAP_MS
             self.events |= EV_TIME_CAP
         if not self.pending_from_model:
             self.events |= EV_FALLBACK

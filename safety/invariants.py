@@ -50,8 +50,8 @@ def _heater_on(out, i, row, reading, prev, batch):
         out.append(("I4", i, "carriage up"))
     if not _plausible(reading, prev, row):
         out.append(("I5", i, "reading %s dC implausible" % reading))
-    if batch.cap_ms is None or batch.on_ms >= batch.cap_ms or batch.dose >= batch.cap_ms * 1000:
-        out.append(("I6", i, "on %d ms, cap %s ms" % (batch.on_ms, batch.cap_ms)))
+    if batch.cap_ms is None or batch.dose >= batch.cap_ms * 1000:
+        out.append(("I6", i, "dose %d ms, cap %s ms" % (batch.dose // 1000, batch.cap_ms)))
 
 
 def _rearm(out, i, row, reading, prev):
@@ -91,4 +91,4 @@ class _Batch:
             self.on_ms = 0
             self.dose = 0
             shade_ok = L.SHADE_MIN <= row[SHADE] <= L.SHADE_MAX and reading is not None
-            self.cap_ms = cap_ms(row[SHADE], reading) if shade_ok else None
+            self.cap_ms = cap_ms(reading) if shade_ok else None

@@ -25,13 +25,16 @@ WATCHDOG_MS = const(2000)  # hardware watchdog: the board resets (heater pin low
 # --- time caps (heater-on time in one batch) ----------------------------------------
 TIME_CAP_MS = const(240000)  # absolute: 4 min of real heater-on time, whatever the
 # voltage; at 0.8 x rated mains this is what ends the darkest batches.
-# Per-shade caps, in on-time at rated voltage (see the supply weighting below). Set from
-# the plant: a dried-out 10 mm slice (the thinnest the toaster is rated for) reaches the
-# 350 C bread fire threshold after ~200 s of rated-voltage heating from cold (~150 s
-# from a 150 C chamber). The caps stay ~10 s below that. From cold at rated voltage, fresh
-# white bread is never cut short up to shade 5 and frozen up to shade 4; darker, thicker or
-# frozen batches can come out lighter than asked: the cap is safety, not convenience.
-SHADE_CAP_MS = (130000, 145000, 160000, 175000, 185000, 190000, 190000)
+# The dose cap, in on-time at rated voltage (see the supply weighting below), one for every
+# shade. Set from the plant: a dried-out 10 mm slice (the thinnest the toaster is rated
+# for) reaches the 350 C bread fire threshold after ~200 s of rated-voltage heating from
+# cold (~150 s from a 150 C chamber); the cap stays ~10 s below that. It is a fire limit,
+# not a browning limit: per-shade caps set from white bread cut rye, gluten-free and frozen
+# bread short even at shade 1, while the fire threshold does not depend on the shade.
+# Between the model's advice and this cap the toast may burn; nothing else can.
+# From cold at rated voltage, fresh white bread is cut short only at shades 6-7, frozen
+# white from shade 5, and slow breads (rye, gluten-free) from shade 4-5.
+DOSE_CAP_MS = const(190000)
 SHADE_MIN = const(1)
 SHADE_MAX = const(7)
 # A hot chamber dries and chars bread sooner: the cap shrinks by 0.4 s per degree of the
@@ -40,7 +43,8 @@ HOT_DERATE_FROM_DC = const(300)
 HOT_DERATE_MS_PER_DC = const(40)
 MIN_CAP_MS = const(20000)  # never below this: a 20 s batch cannot dry, let alone char
 # Element energy scales with the square of the mains voltage: the guard weights on-time
-# by (V / V_rated)^2 and holds that dose under the shade cap too.
+# by (V / V_rated)^2 and holds that dose under the cap; at low mains the wall-clock
+# time cap above ends the batch first (240 s at 0.8 x rated is a 154 s dose).
 SUPPLY_MAX_PM = const(1100)  # per-mille of rated: +10 % is the mains tolerance
 # (IEC 60038); above it the element is over-driven and the guard will not heat
 SUPPLY_MIN_PM = const(800)  # below 0.8 x rated the element cannot toast within the caps

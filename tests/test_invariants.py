@@ -36,10 +36,14 @@ def test_i1_and_i6_time_caps():
     assert ids(rows) == ["I1", "I6"]
 
 
-def test_i6_shade_cap_and_invalid_shade():
-    cap = L.SHADE_CAP_MS[0]
+def test_i6_dose_cap_and_invalid_shade():
+    cap = L.DOSE_CAP_MS
     rows = [row(0, heater=0, lever=False, mode=IDLE)] + [row(t, shade=1) for t in range(100, cap + 300, 100)]
     assert ids(rows) == ["I6"]
+    # at 1.1 x rated the dose reaches the cap after cap / 1.21 of on-time
+    over = [row(0, heater=0, lever=False, mode=IDLE)] + [row(t, shade=1, supply=L.SUPPLY_MAX_PM)
+                                                          for t in range(100, int(cap / 1.21) + 300, 100)]
+    assert ids(over) == ["I6"]
     assert ids([row(0, lever=False, heater=0), row(100, shade=9)]) == ["I6"]
 
 

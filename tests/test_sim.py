@@ -56,7 +56,7 @@ def test_every_adversary_across_every_fault_is_safe(adversary, kind):
 def test_max_on_hot_is_capped_by_the_guard():
     result, _ = simulate(default(), "adversarial:max-on-hot")
     warm = result["batches"][1]
-    assert "time_cap" in warm["guard_events"] and warm["heater_on_s"] < limits.TIME_CAP_MS / 1000.0
+    assert "dose_cap" in warm["guard_events"] and warm["heater_on_s"] <= limits.DOSE_CAP_MS / 1000.0
 
 
 def test_welded_relay_is_stopped_by_the_carriage_switch():
