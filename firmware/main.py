@@ -1,22 +1,28 @@
-"""Board entry point (copied to / as main.py): run the guarded control loop forever.
+"""Board entry point (copied to / as main.py): self-test, then the guarded control loop.
 
-The model is the module `toastguard export` compiled from the shipped ONNX file; if it
-is refused, every batch runs on the guard's fallback table and the fault LED stays lit.
-Any exception leaves the heater and latch off (Controller.tick) and resets the board,
-which boots with both pins low and waits for a fresh lever press.
+Order matters. The heater pin is driven low before any other import (only the pin map
+precedes it); the image is checked against firmware/image.json before the firmware
+and the guard are imported; the thermistor is checked before the first batch. A failed
+check halts with the heater off and the fault LED lit, for good: only a reflash or a
+power cycle restarts. A refused model is not a halt: every batch runs on the guard's
+fallback table and the fault LED stays lit. Any exception leaves the heater and latch
+off (Controller.tick) and resets the board, which boots with both pins low and waits for
+a fresh lever press: after a power loss or a watchdog reset nothing resumes by itself.
 """
 
 import machine
-import os
-import time
 
-from firmware import model_pico
-from firmware.control import Controller
-from firmware.hw.pico import PIN_HEATER, PicoBoard
-from firmware.model_check import ModelRefused
-from safety import limits
+from firmware.hw.pico_pins import PIN_HEATER, PIN_LED  # constants only
 
-MODEL_DIR = "/firmware"
+machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
+
+import os  # noqa: E402
+import time  # noqa: E402
+
+from firmware import selftest  # noqa: E402
+
+IMAGE_MANIFEST = "firmware/image.json"
+MODEL_DIR = "firmware"  # relative to / (the working directory at boot)
 
 
 def exists(path):
@@ -27,9 +33,36 @@ def exists(path):
         return False
 
 
+def halt(problems, board=None):
+    """Never heat again this boot: outputs off, LED on, the reasons logged every minute."""
+    if board is not None:
+        board.all_off()
+    machine.Pin(PIN_LED, machine.Pin.OUT, value=1)
+    while True:
+        for p in problems:
+            print("log", time.ticks_ms(), "self-test failed: " + p)
+        for _ in range(60):
+            if board is not None:
+                board.feed_watchdog()
+            time.sleep_ms(1000)
+
+
 def run():
+    problems = selftest.check_image(IMAGE_MANIFEST, os.listdir)
+    if selftest.fatal(problems):
+        halt(problems)
+    from firmware import model_pico
+    from firmware.control import Controller
+    from firmware.hw.pico import PicoBoard
+    from firmware.model_check import ModelRefused
+    from safety import checks, limits
     board = PicoBoard()
     board.log("reset cause %d" % machine.reset_cause())
+    for p in problems:
+        board.log("self-test: " + p)
+    problem = selftest.thermistor(board.read_adc, checks.reading_dc)
+    if problem:
+        halt([problem], board)
     model, error = None, None
     try:
         model = model_pico.load(MODEL_DIR, exists)

@@ -1,15 +1,14 @@
 """Checks a model file must pass before the board uses it (CONTRACT.md): at most 256 KB,
 and the SHA-256 its manifest (NAME.manifest.json beside it) records. Runs on the Pico
-(MicroPython: os, hashlib, json, binascii) and on the Pi Zero and the host (CPython).
+(MicroPython: os, json) and on the Pi Zero and the host (CPython).
 """
 
-import binascii
-import hashlib
 import json
 import os
 
+from firmware.selftest import sha256_hex
+
 MAX_MODEL_BYTES = 256 * 1024
-CHUNK = 1024
 
 
 class ModelRefused(ValueError):
@@ -26,17 +25,6 @@ def file_size(path):
         return os.stat(path)[6]
     except OSError:
         raise ModelRefused("%s: no such model file" % path)
-
-
-def sha256_hex(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while True:
-            block = f.read(CHUNK)
-            if not block:
-                break
-            h.update(block)
-    return binascii.hexlify(h.digest()).decode()
 
 
 def expected_sha256(path, manifest):

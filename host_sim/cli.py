@@ -36,6 +36,9 @@ def _parser():
     sim.add_argument("--json", dest="json_out", help="write the result JSON here")
     sim.add_argument("--trace", help="write the per-tick trace CSV here")
     sim.add_argument("--plot", help="write a PNG plot of the run here")
+    sim.add_argument("--board", choices=("host", "vm"), default="host",
+                     help="host: the firmware loop in this process (default); vm: the Pico "
+                     "image (.mpy, its compiled model) on the MicroPython VM in lock-step")
     sim.set_defaults(func=cmd_sim)
     train = verbs.add_parser("train", help="make the data, train the model, export ONNX + manifest + card")
     train.add_argument("--out", help="directory for toast_time.onnx, its manifest and MODEL_CARD.md "
@@ -48,6 +51,13 @@ def _parser():
     export.add_argument("model", help="the .onnx file")
     export.add_argument("--out", default=".", help="directory for toast_model.py and its manifest (default: .)")
     export.set_defaults(func=cmd_export)
+    flash = verbs.add_parser("flash", help="build the board image and deploy it (mpremote / systemd)")
+    flash.add_argument("--port", default="auto", help="the Pico's serial port (default: mpremote's auto)")
+    flash.add_argument("--target", choices=("pico", "zero"), default="pico")
+    flash.add_argument("--dry-run", action="store_true", help="show what would be copied and run")
+    flash.add_argument("--root", default="/", help="zero: install under this directory "
+                       "(default /, on the Pi itself; another path stages an SD card)")
+    flash.set_defaults(func=cmd_flash)
     return p
 
 
@@ -61,8 +71,14 @@ def cmd_sim(args):
     for out in outputs:
         if not out.parent.is_dir():
             raise BadInput("%s: directory %s does not exist" % (out, out.parent))
+    if args.board == "vm" and args.model:
+        raise BadInput("--model: the vm board runs its own compiled model (firmware/toast_model.py)")
     try:
-        result, sim = runner.simulate(sc, args.model, base_dir=path.parent)
+        if args.board == "vm":
+            from hil import virtual_board
+            result, sim = virtual_board.simulate(sc)
+        else:
+            result, sim = runner.simulate(sc, args.model, base_dir=path.parent)
     except models.ModelRefused as e:
         raise BadInput("model refused: %s" % e) from None
     if args.json_out:
@@ -125,6 +141,71 @@ class _progress:
 
     def __exit__(self, *exc):
         self.bar.stop()
+
+
+def cmd_flash(args):
+    import tempfile
+
+    from hil import flash
+    from hil import image as board_image
+    try:
+        files = board_image.pico_image() if args.target == "pico" else board_image.zero_image()
+    except board_image.BuildError as e:
+        raise BadInput(str(e)) from None
+    _print_image(files, args)
+    try:
+        if args.target == "pico":
+            with tempfile.TemporaryDirectory(prefix="toastguard-flash-") as staging:
+                if args.dry_run:
+                    _print_commands(flash.pico_plan(files, args.port, Path(staging)))
+                    return EXIT_OK
+                n = flash.flash_pico(files, args.port, Path(staging))
+            print("flashed %d files to %s; SHA-256 read back from the board matches. "
+                  "Reset the board to start." % (n, args.port))
+            return EXIT_OK
+        if args.dry_run:
+            print("would write %s/%s and %s/%s" % (args.root.rstrip("/"), flash.ZERO_HOME,
+                                                   args.root.rstrip("/"), flash.ZERO_UNIT))
+            if args.root == "/":
+                _print_commands(flash.zero_plan())
+            return EXIT_OK
+        written = flash.install_zero(files, args.root)
+        if args.root == "/":
+            for _, cmd in flash.zero_plan():
+                flash.run_step(cmd, "this Pi")
+        print("installed %d files under %s" % (len(written), args.root))
+        return EXIT_OK
+    except (flash.FlashError, OSError) as e:
+        raise BadInput("flash: %s" % e) from None
+
+
+def _print_image(files, args):
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="toastguard image for %s" % args.target)
+    for col in ("file", "bytes", "sha256"):
+        table.add_column(col, justify="right" if col == "bytes" else "left")
+    for path, data in sorted(files.items()):
+        table.add_row(path, str(len(data)), hashlib_hex(data)[:16])
+    table.add_row("total", str(sum(len(d) for d in files.values())), "%d files" % len(files))
+    Console(width=max(100, Console().width)).print(table)
+
+
+def hashlib_hex(data):
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
+def _print_commands(steps):
+    import shlex
+    print("would run:")
+    for i, (what, cmd) in enumerate(steps, 1):
+        if "exec" in cmd:  # the board code is long: name it, don't print it
+            cmd = cmd[:cmd.index("exec") + 1] + ["<%d lines of board code>" % cmd[-1].count("\n")]
+        elif cmd.count("cp") > 1:
+            cmd = cmd[:cmd.index("cp") + 3] + ["+ ..."]
+        print("  %d. %s\n     %s" % (i, what, shlex.join(cmd)))
 
 
 def _print_scores(manifest):

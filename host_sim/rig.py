@@ -45,6 +45,7 @@ class Rig:
         self.stuck_adc = None
         self.last_adc = 0
         self.selected = (4, 13.0, 0.38, 0.05, False)
+        self.selected_bread = "white"  # the panel's bread program (a preset name)
         self.log_lines = []
         self.energised = False
         self.on_guard_events = lambda events, fault: None

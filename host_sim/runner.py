@@ -37,9 +37,13 @@ class NanWhenFaulted:
 
 
 class Simulation:
-    def __init__(self, scenario, model_spec=None, base_dir=None, model=None):
+    def __init__(self, scenario, model_spec=None, base_dir=None, model=None, board=None):
+        """`board(rig, cause)` makes the controller at each boot (cause: "power_on",
+        "watchdog" or "exception"); default: the firmware's Controller in this process
+        on a SimBoard. hil.virtual_board supplies one that runs the firmware on a VM."""
         self.scenario = scenario
         self.rig = Rig(scenario, scenario.seed)
+        self.board = board or self._sim_board
         if model is None:
             spec = model_spec if model_spec is not None else scenario.model
             model = models.load(spec, seed=scenario.seed, sleep_ms=self.rig.spend_ms, base_dir=base_dir)
@@ -60,6 +64,13 @@ class Simulation:
 
     # --- the loop ---------------------------------------------------------------------
     def run(self):
+        try:
+            self._loop()
+        finally:
+            self._close_board()
+        return self.result()
+
+    def _loop(self):
         rig = self.rig
         queue = list(self.scenario.batches)
         next_start = queue[0].start_after_s * 1000 if queue else 0
@@ -75,7 +86,6 @@ class Simulation:
                     next_start = rig.now_ms + queue[0].start_after_s * 1000
             if self.current is None and not queue and end_ms is None:
                 end_ms = rig.now_ms + TAIL_MS
-        return self.result()
 
     def finish_tick(self):
         """Record the tick and let the plant run until the next one."""
@@ -88,28 +98,42 @@ class Simulation:
         if not rig.powered():
             if self.ctl is not None:
                 self._event("power_loss", "board unpowered, outputs off")
-                self.ctl = None
+                self._shutdown()
                 rig.board_off()
             return
         if self.ctl is None:
-            self._boot()
+            self._boot("power_on")
         if rig.fault_active("loop_stall") and not self.stall_cleared:
             if rig.watchdog_expired():
                 self.watchdog_resets += 1
                 self._event("watchdog", "loop stalled %d ms: board reset" % (rig.now_ms - rig.last_feed_ms))
                 self.stall_cleared = True
-                self._boot()
+                self._boot("watchdog")
                 self._tick()
             return
         if not rig.fault_active("loop_stall"):
             self.stall_cleared = False
         self._tick()
 
-    def _boot(self):
+    def _boot(self, cause):
+        self._shutdown()
         self.rig.board_off()
-        self.ctl = Controller(SimBoard(self.rig), self.model)
+        self.ctl = self.board(self.rig, cause)
         self.rig.feed_watchdog()
         self.segments.append([])
+
+    def _sim_board(self, rig, cause):
+        return Controller(SimBoard(rig), self.model)
+
+    def _shutdown(self):
+        """The board loses power."""
+        self._close_board()
+        self.ctl = None
+
+    def _close_board(self):
+        close = getattr(self.ctl, "close", None)  # a board with a process behind it
+        if close is not None:
+            close()
 
     def _tick(self):
         rig = self.rig
@@ -119,7 +143,7 @@ class Simulation:
         except Exception as e:  # what main.py does on the board: outputs off, reset
             self.exceptions += 1
             self._event("exception", "%s: %s" % (type(e).__name__, e))
-            self._boot()
+            self._boot("exception")
             return
         g = self.ctl.guard
         self.segments[-1].append((t_ms, rig.last_adc, lever, rig.supply_pm(), rig.selected[0],
@@ -132,6 +156,7 @@ class Simulation:
         bread = Bread(batch.bread, batch.frozen, batch.thickness_mm, t.ambient_c)
         rig.plant.bread = BreadNode(bread, sugar_factor(bread.sugar))
         rig.selected = (batch.shade, bread.thickness_mm, bread.moisture, bread.sugar, bread.frozen)
+        rig.selected_bread = batch.bread
         rig.press_lever()
         self.current = {"shade_target": batch.shade, "predicted_s": None, "heater_on_ms": 0,
                         "source": "fallback", "guard_events": [], "start_ms": rig.now_ms}

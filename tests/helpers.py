@@ -1,6 +1,8 @@
-"""Shared test helpers: drive the guard with temperatures instead of ADC counts."""
+"""Shared test helpers: drive the guard with temperatures instead of ADC counts; run the
+Pi Zero loop on gpiozero's MockFactory (the `zero_pins` fixture is in conftest.py)."""
 
 from host_sim.rig import adc_counts
+from safety import limits
 from safety.guard import Guard
 
 
@@ -37,3 +39,26 @@ class Drive:
     def run(self, ms, dt=100, **kw):
         for _ in range(ms // dt):
             self.tick(dt, **kw)
+
+
+def zero_run(factory, model_path, ticks=20):
+    from firmware import main_zero
+    from firmware.hw.zero import ZeroBoard
+
+    board = ZeroBoard(pin_factory=factory)
+    factory.boards.append(board)
+    board.sleep_until = lambda deadline: None  # the test drives time by ticks, not the clock
+    clock = iter(range(0, 10 ** 6, limits.TICK_MS // 2))
+
+    def ticks_ms():
+        t = next(clock)
+        if t == 1000:
+            factory.pin(5).drive_low()  # the user presses the lever a second after boot
+        return t
+
+    board.ticks_ms = ticks_ms
+    logged = []
+    board.log_advice = lambda answer, ms: logged.append(answer)
+    board.log = lambda msg: logged.append(msg)
+    ctl = main_zero.run(board, str(model_path), ticks=ticks)
+    return ctl, board, logged

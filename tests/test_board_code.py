@@ -10,7 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # The Pi Zero runs CPython: these files are not on the Pico (no MicroPython rules).
 ZERO_ONLY = ("firmware/hw/zero.py", "firmware/main_zero.py", "firmware/model_onnx.py")
-BOARD_FILES = sorted(p for d in ("firmware", "safety") for p in (ROOT / d).rglob("*.py"))
+# The virtual board's machine/time shims run on the MicroPython VM too (not on the Pico).
+VM_SHIMS = sorted((ROOT / "hil" / "vm").glob("*.py"))
+BOARD_FILES = sorted(p for d in ("firmware", "safety") for p in (ROOT / d).rglob("*.py")) + VM_SHIMS
 PICO_FILES = [p for p in BOARD_FILES if str(p.relative_to(ROOT)) not in ZERO_ONLY]
 FORBIDDEN_IN_SAFETY = ("model", "firmware", "host_sim", "hil")
 # MicroPython has none of these at runtime.
@@ -44,3 +46,36 @@ def _imports(node):
     if isinstance(node, ast.ImportFrom):
         return [node.module or ""]
     return []
+
+
+def test_thermistor_self_test():
+    from firmware import selftest
+    from safety.checks import reading_dc
+    from tests.helpers import adc
+    steady = iter([adc(22.0)] * selftest.THERMISTOR_SAMPLES)
+    assert selftest.thermistor(lambda: next(steady), reading_dc) is None
+    shaky = iter([adc(22.0), adc(25.0)] * selftest.THERMISTOR_SAMPLES)
+    assert selftest.thermistor(lambda: next(shaky), reading_dc).startswith("thermistor unsteady: readings spread 2.")
+    assert selftest.thermistor(lambda: 0, reading_dc) == "thermistor open or shorted"
+
+
+def test_image_check_names_strays_and_spares_only_a_bad_model(tmp_path, monkeypatch):
+    from firmware import selftest
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "safety").mkdir()
+    (tmp_path / "firmware").mkdir()
+    (tmp_path / "safety" / "guard.mpy").write_bytes(b"guard")
+    (tmp_path / "firmware" / "toast_model.mpy").write_bytes(b"model")
+    (tmp_path / "image.json").write_text(__import__("json").dumps({"files": {
+        "safety/guard.mpy": selftest.sha256_hex("safety/guard.mpy"),
+        "firmware/toast_model.mpy": "0" * 64}}))
+    import os
+    assert selftest.check_image("image.json", os.listdir) == [
+        "firmware/toast_model.mpy: SHA-256 differs from the image manifest"]
+    assert selftest.fatal(selftest.check_image("image.json", os.listdir)) == []
+    (tmp_path / "firmware" / "toast_model.py").write_text("HEATER = 1")
+    (tmp_path / "safety" / "guard.mpy").write_bytes(b"tampered")
+    problems = selftest.check_image("image.json", os.listdir)
+    assert selftest.fatal(problems) == ["firmware/toast_model.py: not in the image manifest",
+                                        "safety/guard.mpy: SHA-256 differs from the image manifest"]
+    assert selftest.check_image("nope.json", os.listdir) == ["nope.json: missing or unreadable"]

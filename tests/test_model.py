@@ -20,6 +20,7 @@ from host_sim.rig import Rig
 from model import compile as compiler
 from model import data, train
 from safety import limits
+from tests.helpers import zero_run
 
 ROOT = mpvm.ROOT
 SHIPPED = ROOT / "model" / "toast_time.onnx"
@@ -258,7 +259,8 @@ def pico_files(module_source, manifest=None):
     files = mpvm.board_files("safety")
     files.update({"/firmware/__init__.py": b"",
                   "/firmware/model_check.py": (ROOT / "firmware" / "model_check.py").read_bytes(),
-                  "/firmware/model_pico.py": (ROOT / "firmware" / "model_pico.py").read_bytes()})
+                  "/firmware/model_pico.py": (ROOT / "firmware" / "model_pico.py").read_bytes(),
+                  "/firmware/selftest.py": (ROOT / "firmware" / "selftest.py").read_bytes()})
     if module_source is not None:
         files["/firmware/toast_model.py"] = module_source
     if manifest is not None:
@@ -308,60 +310,6 @@ def test_refused_model_means_fallback_and_fault_led():
 
 
 # --- the Pi Zero target: gpiozero's MockFactory, onnxruntime --------------------------------------
-@pytest.fixture
-def zero_pins():
-    from gpiozero import Device
-    from gpiozero.pins.mock import MockFactory, MockSPIDevice
-
-    class MockMCP3208(MockSPIDevice):
-        """The MCP3208's reply: after start, mode and 3 channel bits, a null bit and 12 bits."""
-
-        def __init__(self, factory, counts):
-            super().__init__(11, 10, 9, 8, pin_factory=factory)  # SPI0: SCLK, MOSI, MISO, CE0
-            self.counts = counts
-
-        def on_bit(self):
-            if self.rx_bit == 10:
-                b = self.rx_buf
-                self.tx_buf.extend([0, 0])
-                self.tx_word(self.counts[(b[7] << 2) | (b[8] << 1) | b[9]], 12)
-
-    factory = MockFactory()
-    previous, Device.pin_factory = Device.pin_factory, factory
-    from host_sim.rig import adc_counts
-    adc = MockMCP3208(factory, {0: int(round(adc_counts(22.0))), 1: 2730, 2: 2000})
-    factory.boards = []
-    yield factory
-    for board in factory.boards:
-        board.close()
-    adc.close()
-    factory.reset()
-    Device.pin_factory = previous
-
-
-def zero_run(factory, model_path, ticks=20):
-    from firmware import main_zero
-    from firmware.hw.zero import ZeroBoard
-
-    board = ZeroBoard(pin_factory=factory)
-    factory.boards.append(board)
-    board.sleep_until = lambda deadline: None  # the test drives time by ticks, not the clock
-    clock = iter(range(0, 10 ** 6, limits.TICK_MS // 2))
-
-    def ticks_ms():
-        t = next(clock)
-        if t == 1000:
-            factory.pin(5).drive_low()  # the user presses the lever a second after boot
-        return t
-
-    board.ticks_ms = ticks_ms
-    logged = []
-    board.log_advice = lambda answer, ms: logged.append(answer)
-    board.log = lambda msg: logged.append(msg)
-    ctl = main_zero.run(board, str(model_path), ticks=ticks)
-    return ctl, board, logged
-
-
 def test_zero_target_runs_the_onnx_model(zero_pins):
     ctl, board, logged = zero_run(zero_pins, SHIPPED)
     assert ctl.model is not None and zero_pins.pin(17).state and not zero_pins.pin(22).state

@@ -1,4 +1,4 @@
-"""Raspberry Pi Pico back-end on MicroPython's `machine` (pin map in firmware/README.md).
+"""Raspberry Pi Pico back-end on MicroPython's `machine` (pins in pico_pins.py).
 
 The heater pin is configured low before anything else; the SSR driver also has a
 10 kOhm pull-down so the heater stays off while the RP2040 is in reset.
@@ -10,21 +10,12 @@ from micropython import const
 
 from firmware import presets
 from firmware.hw.base import Board
+from firmware.hw.pico_pins import (ADC_MAINS, ADC_SHADE, ADC_THERMISTOR, INTERNAL_TEMP_ADC,
+                                   MAINS_FULL_SCALE_PM, PIN_BREAD, PIN_FROZEN, PIN_HEATER,
+                                   PIN_LATCH, PIN_LED, PIN_LEVER, RATED_V)
 from safety import limits
 
-PIN_HEATER = const(15)  # SSR driver (low = off)
-PIN_LATCH = const(14)  # carriage hold magnet driver (low = released, carriage pops up)
-PIN_LEVER = const(13)  # carriage switch to ground, internal pull-up: 0 = carriage down
-PIN_BREAD = const(12)  # bread program button, to ground
-PIN_FROZEN = const(11)  # frozen toggle button, to ground
-PIN_LED = const(25)  # on-board LED: fault
-ADC_THERMISTOR = const(26)  # ADC0: NTC divider (safety/thermistor.py)
-ADC_MAINS = const(27)  # ADC1: mains sense (transformer, rectifier, divider)
-ADC_SHADE = const(28)  # ADC2: shade potentiometer
 OVERSAMPLE = const(16)  # averages the RP2040 ADC's ~1.5-count noise down to ~0.4
-MAINS_FULL_SCALE_PM = 1500  # the mains divider reads 1.5 x rated voltage at full scale
-RATED_V = 230.0
-INTERNAL_TEMP_ADC = const(4)  # RP2040 die sensor: ambient while the board idles
 
 
 class PicoBoard(Board):

@@ -1,0 +1,23 @@
+"""The Pico's pin map and analogue scaling (wiring: docs/MAKER.md). Constants only, so
+main.py can drive the heater pin low before it imports anything else, and host tools
+can encode the board's inputs without MicroPython.
+"""
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+PIN_HEATER = const(15)  # SSR driver (low = off)
+PIN_LATCH = const(14)  # carriage hold magnet driver (low = released, carriage pops up)
+PIN_LEVER = const(13)  # carriage switch to ground, internal pull-up: 0 = carriage down
+PIN_BREAD = const(12)  # bread program button, to ground
+PIN_FROZEN = const(11)  # frozen toggle button, to ground
+PIN_LED = const(25)  # on-board LED: fault
+ADC_THERMISTOR = const(26)  # ADC0: NTC divider (safety/thermistor.py)
+ADC_MAINS = const(27)  # ADC1: mains sense (transformer, rectifier, divider)
+ADC_SHADE = const(28)  # ADC2: shade potentiometer
+INTERNAL_TEMP_ADC = const(4)  # RP2040 die sensor: ambient while the board idles
+MAINS_FULL_SCALE_PM = const(1500)  # the mains divider reads 1.5 x rated voltage at full scale
+RATED_V = 230.0  # the element this build is for; a 120 V toaster needs a 120 V build

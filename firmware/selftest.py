@@ -1,0 +1,92 @@
+"""Boot self-test, after IEC 60730-1 Annex H as far as MicroPython allows: the image's
+files against their SHA-256 manifest (a corrupt guard must never heat), and the
+thermistor's plausibility before the first batch.
+
+Imports nothing of the firmware or safety packages: it runs before they are trusted.
+"""
+
+import binascii
+import hashlib
+import json
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+CHUNK = const(512)
+THERMISTOR_SAMPLES = const(8)
+# Back-to-back readings of a still chamber differ only by ADC noise (< 0.5 C after
+# oversampling); a loose joint or interference moves them more.
+THERMISTOR_SPREAD_DC = const(20)
+MODEL_PREFIX = "firmware/toast_model"  # the model has its own check and a fallback
+
+
+def sha256_hex(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                break
+            h.update(chunk)
+    return binascii.hexlify(h.digest()).decode()
+
+
+STRAY = "not in the image manifest"
+
+
+def check_image(manifest_path, listdir):
+    """Problems with the image as "path: why" lines; empty when every listed file matches
+    and no unlisted code file sits beside them (MicroPython would import a stray .py
+    before the .mpy of the same name)."""
+    try:
+        with open(manifest_path) as f:
+            files = json.load(f)["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ["%s: missing or unreadable" % manifest_path]
+    problems = _strays(files, listdir)
+    for path in sorted(files):
+        try:
+            ok = sha256_hex(path) == files[path]
+        except OSError:
+            problems.append("%s: missing" % path)
+            continue
+        if not ok:
+            problems.append("%s: SHA-256 differs from the image manifest" % path)
+    return problems
+
+
+def _strays(files, listdir):
+    dirs = {}
+    for path in files:
+        if "/" in path:
+            dirs[path[:path.rfind("/")]] = True
+    problems = []
+    for d in sorted(dirs):
+        for name in sorted(listdir(d)):
+            path = d + "/" + name
+            if (name.endswith(".py") or name.endswith(".mpy")) and path not in files:
+                problems.append("%s: %s" % (path, STRAY))
+    return problems
+
+
+def fatal(problems):
+    """The problems that forbid heating: all but a listed model file that is missing or
+    altered (the model loader refuses it and the guard runs on its fallback table)."""
+    return [p for p in problems if not p.startswith(MODEL_PREFIX) or p.endswith(STRAY)]
+
+
+def thermistor(read_adc, reading_dc):
+    """None if THERMISTOR_SAMPLES readings are all temperatures and agree; else why not."""
+    lo, hi = None, None
+    for _ in range(THERMISTOR_SAMPLES):
+        dc = reading_dc(read_adc())
+        if dc is None:
+            return "thermistor open or shorted"
+        lo = dc if lo is None or dc < lo else lo
+        hi = dc if hi is None or dc > hi else hi
+    if hi - lo > THERMISTOR_SPREAD_DC:
+        return "thermistor unsteady: readings spread %d.%d C" % ((hi - lo) // 10, (hi - lo) % 10)
+    return None

@@ -1,0 +1,83 @@
+"""The board image: which files go on the board, built as .mpy, with a hash manifest.
+
+The Pico's filesystem holds main.py (source: MicroPython runs /main.py at boot), the
+firmware and safety packages compiled by mpy-cross for the RP2040 (armv6m), the compiled
+model and two manifests: `firmware/toast_model.manifest.json` (the model's SHA-256, what
+the model loader checks) and `firmware/image.json` (SHA-256 of every file as deployed,
+what the boot self-test and `toastguard flash` check).
+"""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MPY_ARCH = "armv6m"  # RP2040: Cortex-M0+
+IMAGE_MANIFEST = "firmware/image.json"
+MODEL_MANIFEST = "firmware/toast_model.manifest.json"
+PICO_SOURCES = (
+    "firmware/__init__.py", "firmware/control.py", "firmware/features.py",
+    "firmware/model_check.py", "firmware/model_pico.py", "firmware/presets.py",
+    "firmware/selftest.py", "firmware/toast_model.py",
+    "firmware/hw/__init__.py", "firmware/hw/base.py", "firmware/hw/pico.py",
+    "firmware/hw/pico_pins.py",
+    "safety/__init__.py", "safety/advice.py", "safety/checks.py", "safety/guard.py",
+    "safety/limits.py", "safety/thermistor.py",
+)
+PICO_MAIN = "firmware/main.py"
+# The Pi Zero runs CPython: the same sources minus the Pico's, plus its own and the .onnx.
+ZERO_SOURCES = tuple(s for s in PICO_SOURCES if s not in (
+    "firmware/model_pico.py", "firmware/toast_model.py", "firmware/hw/pico.py",
+    "firmware/hw/pico_pins.py")) + (
+    "firmware/main_zero.py", "firmware/model_onnx.py", "firmware/hw/zero.py",
+    "model/toast_time.onnx", "model/toast_time.manifest.json",
+)
+
+
+class BuildError(RuntimeError):
+    """mpy-cross refused a file, or it is missing."""
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def mpy_cross(path):
+    """The .mpy bytes of one source file, compiled for the RP2040."""
+    out = Path(str(path) + ".build.mpy")
+    cmd = [sys.executable, "-m", "mpy_cross", "-march=" + MPY_ARCH, "-o", str(out), str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError("%s: mpy-cross: %s" % (path, proc.stderr.strip() or proc.returncode))
+    data = out.read_bytes()
+    out.unlink()
+    return data
+
+
+def pico_image(mpy=True):
+    """{board path: bytes} of everything the Pico needs, manifests included."""
+    files = {"main.py": (ROOT / PICO_MAIN).read_bytes()}
+    for src in PICO_SOURCES:
+        if mpy:
+            files[src[:-3] + ".mpy"] = mpy_cross(ROOT / src)
+        else:
+            files[src] = (ROOT / src).read_bytes()
+    model = "firmware/toast_model." + ("mpy" if mpy else "py")
+    manifest = json.loads((ROOT / MODEL_MANIFEST).read_text())
+    manifest.update({"file": model.rsplit("/", 1)[1], "sha256": sha256(files[model])})
+    files[MODEL_MANIFEST] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
+    files[IMAGE_MANIFEST] = image_manifest(files)
+    return files
+
+
+def image_manifest(files):
+    """firmware/image.json: the SHA-256 of every other file of the image."""
+    hashes = {path: sha256(data) for path, data in sorted(files.items()) if path != IMAGE_MANIFEST}
+    return (json.dumps({"files": hashes}, indent=1, sort_keys=True) + "\n").encode()
+
+
+def zero_image():
+    """{path: bytes} of what the Pi Zero runs (CPython sources, the .onnx model)."""
+    return {src: (ROOT / src).read_bytes() for src in ZERO_SOURCES}

@@ -1,0 +1,238 @@
+"""A virtual board: the Pico firmware, unchanged, on a real interpreter, in lock-step
+with the host_sim plant.
+
+`BoardLink` boots one image (hil.image.pico_image) on the MicroPython VM (Node +
+npm @micropython/micropython-webassembly-pyscript) or, as its differential twin, on
+CPython, with the `machine` and clock of hil/vm/. The firmware talks to that `machine`;
+every control tick is one frame each way (hil/vm/machine.py documents them).
+
+`VirtualBoardController` plugs a BoardLink into host_sim.runner.Simulation in place of
+the in-process Controller: the rig's sensors become the frame's ADC counts and pins, the
+frame's output pins drive the rig's relay, latch and LED.
+"""
+
+import base64
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from firmware import presets
+from firmware.hw import pico_pins as pico
+from host_sim import mpvm
+
+HERE = Path(__file__).resolve().parent
+VM_DIR = HERE / "vm"
+FRAME = "@@frame "
+INTERPRETERS = ("vm", "cpython")
+FRAME_TIMEOUT_S = 30.0  # one tick takes milliseconds; this only catches a hung board
+VM_LIB = ("machine.py", "vclock.py", "probe.py")
+VM_BOOT = "import probe\nimport main\n"
+PWRON_RESET = 1
+WDT_RESET = 3
+
+
+class BoardError(RuntimeError):
+    """The board process died, hung, or sent something that is not a frame."""
+
+
+class BoardReset(RuntimeError):
+    """The firmware called machine.reset() (after an exception: main.py's finally)."""
+
+
+class BoardLink:
+    """One boot of a board image on an interpreter; `exchange` is one frame each way."""
+
+    def __init__(self, image, interpreter="vm", cause=PWRON_RESET, boot=VM_BOOT):
+        if interpreter not in INTERPRETERS:
+            raise ValueError("interpreter must be one of %s" % ", ".join(INTERPRETERS))
+        self.cause = cause
+        self.console = []
+        self._buf = b""
+        self._tmp = tempfile.TemporaryDirectory(prefix="toastguard-board-")
+        self.proc = self._start(image, interpreter, Path(self._tmp.name), boot)
+        self.frame = self._read()  # the boot request: outputs as the firmware set them up
+
+    def _start(self, image, interpreter, tmp, boot):
+        if interpreter == "vm":
+            if not mpvm.available():
+                raise BoardError("MicroPython VM missing: run `npm ci` (needs Node 20)")
+            files = {"/" + path: data for path, data in image.items()}
+            files.update({"/lib/" + name: (VM_DIR / name).read_bytes() for name in VM_LIB})
+            job = {"code": boot, "heapsize": 4 * 1024 * 1024,
+                   "files": {p: base64.b64encode(d).decode() for p, d in files.items()}}
+            (tmp / "job.json").write_text(json.dumps(job))
+            cmd = ["node", str(VM_DIR / "board.mjs"), str(tmp / "job.json")]
+        else:
+            for path, data in image.items():
+                (tmp / path).parent.mkdir(parents=True, exist_ok=True)
+                (tmp / path).write_bytes(data)
+            cmd = [sys.executable, str(VM_DIR / "cpython" / "board.py"), str(tmp)]
+        return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=mpvm.ROOT)
+
+    def exchange(self, inputs):
+        """Send the inputs for this tick; the frame the board sends when it next sleeps."""
+        inputs = dict(inputs, cause=self.cause)
+        try:
+            self.proc.stdin.write((json.dumps(inputs) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise BoardError(self._died()) from None
+        self.frame = self._read()
+        return self.frame
+
+    def _read(self):
+        deadline = time.monotonic() + FRAME_TIMEOUT_S
+        while True:
+            line = self._line(deadline)
+            if line.startswith(FRAME):
+                return json.loads(line[len(FRAME):])
+            self.console.append(line)
+
+    def _line(self, deadline):
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise BoardError("board sent no frame within %.0f s" % FRAME_TIMEOUT_S)
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise BoardError(self._died())
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return line.decode("utf-8", "replace")
+
+    def _died(self):
+        self.proc.wait(timeout=10)
+        err = self.proc.stderr.read().decode("utf-8", "replace").strip()
+        return "board exited (%s): %s" % (self.proc.returncode, err.splitlines()[-1] if err else "")
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            stream.close()
+        self._tmp.cleanup()
+
+
+# --- encoding the rig's world as the Pico's pins and ADC counts ---------------------------
+def mains_u16(supply_pm):
+    """The ADC1 value PicoBoard.supply_pm decodes back to exactly supply_pm."""
+    u = -(-supply_pm * 65535 // pico.MAINS_FULL_SCALE_PM)
+    return max(0, min(65535, u))
+
+
+def shade_u16(shade):
+    """The middle of the shade potentiometer's band for this shade."""
+    return (2 * shade - 1) * 65536 // 14
+
+
+def die_u16(ambient_c):
+    """The RP2040 temperature sensor's reading at ambient_c (datasheet 4.9.5)."""
+    volts = 0.706 - (ambient_c - 27.0) * 0.001721
+    return max(0, min(65535, int(round(volts * 65535 / 3.3))))
+
+
+class ObservedGuard:
+    """What the probe reported of the board's guard after its last tick."""
+
+    def __init__(self):
+        self.mode, self.heater, self.latch, self.events, self.fault, self.reading_dc = 0, 0, 0, 0, 0, None
+
+    def update(self, obs):
+        self.mode, self.heater, self.latch, self.events, self.fault, self.reading_dc = obs
+
+
+class VirtualBoardController:
+    """A BoardLink bound to a host_sim Rig, ticked by the Simulation like a Controller."""
+
+    def __init__(self, rig, image, interpreter="vm", cause=PWRON_RESET):
+        self.rig = rig
+        self.guard = ObservedGuard()
+        self.program, self.frozen = 0, False  # the panel's state after a boot
+        self.console = []  # every line the board printed
+        self.link = BoardLink(image, interpreter, cause)
+        self._apply(self.link.frame)
+
+    def tick(self):
+        frame = self.link.exchange(self._inputs())
+        self._apply(frame)
+        if frame.get("reset"):
+            raise BoardReset(self.link.console[-1] if self.link.console else "machine.reset()")
+        if frame.get("obs") is not None:
+            self.guard.update(frame["obs"])
+            if self.guard.events:
+                self.rig.on_guard_events(self.guard.events, self.guard.fault)
+
+    def _inputs(self):
+        rig = self.rig
+        shade, _, _, _, frozen = rig.selected
+        return {"ms": rig.now_ms % (1 << 30),
+                "adc": {str(pico.ADC_THERMISTOR): rig.read_adc() << 4,
+                        str(pico.ADC_MAINS): mains_u16(rig.supply_pm()),
+                        str(pico.ADC_SHADE): shade_u16(shade),
+                        str(pico.INTERNAL_TEMP_ADC): die_u16(rig.ambient_sensor_c())},
+                "pins": {str(pico.PIN_LEVER): 0 if rig.carriage_down else 1},
+                "press": self._presses(frozen)}
+
+    def _presses(self, frozen):
+        """Button presses that bring the panel to the rig's bread and frozen setting."""
+        names = [p[0] for p in presets.PRESETS]
+        want = names.index(self.rig.selected_bread)
+        press = {}
+        if want != self.program:
+            press[str(pico.PIN_BREAD)] = (want - self.program) % len(names)
+            self.program = want
+        if frozen != self.frozen:
+            press[str(pico.PIN_FROZEN)] = 1
+            self.frozen = frozen
+        return press
+
+    def _apply(self, frame):
+        rig, pins = self.rig, frame["pins"]
+        rig.relay_cmd = pins.get(str(pico.PIN_HEATER), 0)
+        rig.latch_cmd = pins.get(str(pico.PIN_LATCH), 0)
+        rig.fault_led = pins.get(str(pico.PIN_LED), 0)
+        if frame.get("wdt"):
+            rig.feed_watchdog()
+        lines, self.link.console = self.link.console, []
+        self.console.extend(lines)
+        for line in lines:
+            self._console_line(line)
+
+    def _console_line(self, line):
+        parts = line.split(" ", 3)
+        if parts[0] == "advice" and len(parts) == 4:
+            answer = None if parts[2] == "None" else float(parts[2])
+            self.rig.on_advice(answer, int(parts[3]))
+        elif parts[0] == "log" and len(parts) >= 3:
+            self.rig.log(line.split(" ", 2)[2])
+
+    def close(self):
+        self.link.close()
+
+
+def board_factory(image, interpreter="vm"):
+    """A Simulation `board` that boots `image` on `interpreter` at every board reset."""
+    def make(rig, cause):
+        return VirtualBoardController(rig, image, interpreter, WDT_RESET if cause == "watchdog" else PWRON_RESET)
+    return make
+
+
+def simulate(scenario, interpreter="vm", image=None):
+    """(result, simulation) of a scenario with the Pico firmware on `interpreter`.
+
+    The firmware runs its own compiled model: the scenario's [model] does not apply.
+    """
+    from hil.image import pico_image
+    from host_sim.runner import Simulation
+    if image is None:
+        image = pico_image(mpy=interpreter == "vm")
+    sim = Simulation(scenario, model_spec="stand-in", board=board_factory(image, interpreter))
+    return sim.run(), sim

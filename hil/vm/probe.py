@@ -1,0 +1,28 @@
+"""Boot a virtual board: the virtual clock as `time`, and a probe on the control tick.
+
+The probe reports what the guard decided each tick (mode, heater, latch, events, fault,
+reading) in the next frame, so the host can check the invariants and compare
+interpreters tick for tick. The firmware's own files run unchanged.
+"""
+
+import sys
+
+import vclock
+
+sys.modules["time"] = vclock
+
+import machine  # noqa: E402  (after the clock swap, as on every import below)
+from firmware import control  # noqa: E402
+
+_tick = control.Controller.tick
+
+
+def _probed_tick(self):
+    try:
+        _tick(self)
+    finally:
+        g = self.guard
+        machine.observe([g.mode, g.heater, g.latch, g.events, g.fault, g.reading_dc])
+
+
+control.Controller.tick = _probed_tick
