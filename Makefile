@@ -7,8 +7,12 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: install run test clean
 
 NODE_STAMP := node_modules/.installed-stamp
+# MicroPython's own type stubs for the board code (tests/mypy-board.ini), kept apart from
+# the venv's packages because they replace the standard library's.
+RP2_STUBS := micropython-rp2-rpi_pico-stubs==1.27.0.post1
+STUBS_STAMP := $(VENV)/rp2-stubs/.installed-stamp
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) $(STUBS_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +24,11 @@ $(STAMP): pyproject.toml
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $(NODE_STAMP)
+
+$(STUBS_STAMP): $(STAMP) Makefile
+	rm -rf $(VENV)/rp2-stubs
+	$(PY) -m pip install --quiet --target $(VENV)/rp2-stubs '$(RP2_STUBS)'
+	touch $(STUBS_STAMP)
 
 run: install
 	$(VENV)/bin/toastguard sim

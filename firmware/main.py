@@ -8,11 +8,16 @@ power cycle restarts. A refused model is not a halt: every batch runs on the gua
 fallback table and the fault LED stays lit. Any exception leaves the heater and latch
 off (Controller.tick) and resets the board, which boots with both pins low and waits for
 a fresh lever press: after a power loss or a watchdog reset nothing resumes by itself.
+
+Service mode: with the bread button held at power-on the loop does not start and the
+watchdog is not armed (the RP2040 cannot disarm it), so mpremote can reach the REPL to
+reflash; the board prints its thermistor and mains readings for the first-boot check
+(docs/MAKER.md) and never drives the heater.
 """
 
 import machine
 
-from firmware.hw.pico_pins import PIN_HEATER, PIN_LED  # constants only
+from firmware.hw.pico_pins import PIN_BREAD, PIN_HEATER, PIN_LED  # constants only
 
 machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
 
@@ -47,6 +52,17 @@ def halt(problems, board=None):
             time.sleep_ms(1000)
 
 
+def service_mode():
+    from firmware.hw.pico import PicoBoard
+    from safety import checks
+    board = PicoBoard(watchdog=False)
+    adc = board.read_adc()
+    reading = checks.reading_dc(adc)
+    shown = "open/short" if reading is None else "%.1f C" % (reading / 10)
+    print("service mode: heater off, no loop; thermistor %s (%d counts), mains %d per-mille"
+          % (shown, adc, board.supply_pm()))
+
+
 def run():
     problems = selftest.check_image(IMAGE_MANIFEST, os.listdir)
     if selftest.fatal(problems):
@@ -76,8 +92,11 @@ def run():
         board.sleep_until(deadline)
 
 
-try:
-    run()
-finally:
-    machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
-    machine.reset()
+if machine.Pin(PIN_BREAD, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0:
+    service_mode()
+else:
+    try:
+        run()
+    finally:
+        machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
+        machine.reset()

@@ -12,7 +12,7 @@ import json
 try:
     from micropython import const
 except ImportError:
-    def const(x):
+    def const(x):  # type: ignore[misc]  # CPython stand-in for the MicroPython built-in
         return x
 
 CHUNK = const(512)
@@ -80,13 +80,13 @@ def fatal(problems):
 
 def thermistor(read_adc, reading_dc):
     """None if THERMISTOR_SAMPLES readings are all temperatures and agree; else why not."""
-    lo, hi = None, None
+    readings = []
     for _ in range(THERMISTOR_SAMPLES):
         dc = reading_dc(read_adc())
         if dc is None:
             return "thermistor open or shorted"
-        lo = dc if lo is None or dc < lo else lo
-        hi = dc if hi is None or dc > hi else hi
+        readings.append(dc)
+    lo, hi = min(readings), max(readings)
     if hi - lo > THERMISTOR_SPREAD_DC:
         return "thermistor unsteady: readings spread %d.%d C" % ((hi - lo) // 10, (hi - lo) % 10)
     return None

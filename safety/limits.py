@@ -12,7 +12,7 @@ boundary sweeps in tests/test_guard.py and the adversarial campaigns check them.
 try:
     from micropython import const
 except ImportError:
-    def const(x):
+    def const(x):  # type: ignore[misc]  # CPython stand-in for the MicroPython built-in
         return x
 
 # --- control loop -------------------------------------------------------------------

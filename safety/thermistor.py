@@ -15,7 +15,7 @@ Counts outside [ADC_MIN, ADC_MAX] are not temperatures but a shorted or open sen
 try:
     from micropython import const
 except ImportError:
-    def const(x):
+    def const(x):  # type: ignore[misc]  # CPython stand-in for the MicroPython built-in
         return x
 
 ADC_STEP = const(16)

@@ -79,3 +79,17 @@ def test_image_check_names_strays_and_spares_only_a_bad_model(tmp_path, monkeypa
     assert selftest.fatal(problems) == ["firmware/toast_model.py: not in the image manifest",
                                         "safety/guard.mpy: SHA-256 differs from the image manifest"]
     assert selftest.check_image("nope.json", os.listdir) == ["nope.json: missing or unreadable"]
+
+
+STUBS = ROOT / ".venv" / "rp2-stubs"
+
+
+@pytest.mark.skipif(not STUBS.is_dir(), reason="rp2 stubs not installed (make install)")
+@pytest.mark.timeout(120)
+def test_pico_code_type_checks_against_the_rp2_stubs():
+    from hil import image
+    files = [image.PICO_MAIN] + list(image.PICO_SOURCES)
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--config-file", "tests/mypy-board.ini",
+                           "--no-incremental", "--cache-dir", "/dev/null"] + files,
+                          capture_output=True, text=True, cwd=ROOT, timeout=110)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

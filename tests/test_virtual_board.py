@@ -11,8 +11,9 @@ from firmware.presets import PRESETS
 from hil import image as board_image
 from hil import virtual_board as vb
 from host_sim import mpvm, scenario
+from host_sim.rig import adc_counts
 from host_sim.runner import simulate as simulate_in_process
-from safety import limits
+from safety import checks, limits
 
 pytestmark = pytest.mark.skipif(not mpvm.available(), reason="MicroPython VM not installed (npm ci)")
 
@@ -161,6 +162,19 @@ def test_power_loss_never_resumes_by_itself(mpy_image):
     assert result["batches"][0]["heater_on_s"] < 61.0
 
 
+def test_service_mode_starts_no_loop_and_prints_the_readings(mpy_image):
+    link = vb.BoardLink(mpy_image, "vm")
+    try:
+        counts = int(round(adc_counts(21.5)))
+        with pytest.raises(vb.BoardError, match=r"board exited \(0\)"):  # main.py returned to the REPL
+            link.exchange({"ms": 0, "pins": {"12": 0}, "adc": {"26": counts << 4, "27": vb.mains_u16(1000)}})
+        shown = "%.1f C (%d counts)" % (checks.reading_dc(counts) / 10, counts)
+        assert link.console == ["service mode: heater off, no loop; thermistor %s, mains 1000 per-mille" % shown]
+        assert link.frame["pins"]["15"] == 0 and "wdt_timeout_ms" not in link.frame["pins"]
+    finally:
+        link.close()
+
+
 # --- the machine module's other peripherals -------------------------------------------------
 PERIPHERALS = """
 import sys, vclock
@@ -192,3 +206,14 @@ def test_pwm_timer_and_uart_of_the_vm_machine_module():
         assert link.exchange({"ms": 2000, "adc": {}, "pins": {}})["reset"] == 1
     finally:
         link.close()
+
+
+@pytest.mark.timeout(120)
+def test_sim_cli_runs_the_board_on_the_vm(tmp_path, capsys):
+    from host_sim.cli import main
+    out = tmp_path / "vm.json"
+    assert main(["sim", "--board", "vm", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert [b["source"] for b in result["batches"]] == ["model"] * 3 and not result["hazard"]
+    assert main(["sim", "--board", "vm", "--model", "adversarial:nan"]) == 2
+    assert "--model: the vm board runs its own compiled model" in capsys.readouterr().err

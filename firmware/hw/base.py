@@ -38,3 +38,13 @@ class Board:
     def all_off(self):
         self.set_heater(0)
         self.set_latch(0)
+
+    # Each back-end drives its own pins.
+    def _write_heater(self, on):
+        raise NotImplementedError
+
+    def _write_latch(self, on):
+        raise NotImplementedError
+
+    def _write_led(self, on):
+        raise NotImplementedError

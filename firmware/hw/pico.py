@@ -19,7 +19,7 @@ OVERSAMPLE = const(16)  # averages the RP2040 ADC's ~1.5-count noise down to ~0.
 
 
 class PicoBoard(Board):
-    def __init__(self):
+    def __init__(self, watchdog=True):
         self._heater = machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
         self._latch = machine.Pin(PIN_LATCH, machine.Pin.OUT, value=0)
         Board.__init__(self)
@@ -31,7 +31,8 @@ class PicoBoard(Board):
         self._mains = machine.ADC(ADC_MAINS)
         self._shade = machine.ADC(ADC_SHADE)
         self._die = machine.ADC(INTERNAL_TEMP_ADC)
-        self._wdt = machine.WDT(timeout=limits.WATCHDOG_MS)
+        # The RP2040's watchdog cannot be stopped once armed; service mode does not arm it.
+        self._wdt = machine.WDT(timeout=limits.WATCHDOG_MS) if watchdog else None
         self.program = 0
         self.frozen = False
         self._bread.irq(self._next_program, machine.Pin.IRQ_FALLING)
@@ -80,7 +81,8 @@ class PicoBoard(Board):
         self._led.value(on)
 
     def feed_watchdog(self):
-        self._wdt.feed()
+        if self._wdt is not None:
+            self._wdt.feed()
 
     def log(self, msg):
         print("log", time.ticks_ms(), msg)

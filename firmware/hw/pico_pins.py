@@ -6,7 +6,7 @@ can encode the board's inputs without MicroPython.
 try:
     from micropython import const
 except ImportError:
-    def const(x):
+    def const(x):  # type: ignore[misc]  # CPython stand-in for the MicroPython built-in
         return x
 
 PIN_HEATER = const(15)  # SSR driver (low = off)
