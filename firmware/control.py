@@ -13,8 +13,13 @@ from safety.guard import ARMING, Guard
 
 
 class Controller:
-    def __init__(self, board, model=None, model_error=None):
+    def __init__(self, board, model=None, model_error=None, shade_for_model=None):
+        """shade_for_model(dial shade) -> the shade the model is asked for (the user's
+        learnt offset, firmware/feedback.py); the guard always gets the dial's."""
         self.board = board
+        self.shade_for_model = shade_for_model
+        self.last_features = None
+        self.last_answer = None
         self.model = None if model_error else model
         self.model_refused = bool(model_error)
         self.guard = Guard()
@@ -48,14 +53,17 @@ class Controller:
     def _advise(self):
         b = self.board
         sel = b.selection()
+        asked = sel if self.shade_for_model is None else (self.shade_for_model(sel[0]),) + tuple(sel[1:])
+        x = features.build(asked, self.guard.reading_dc, b.ambient_c(), b.supply_v())
+        self.last_features = x
         answer = None
         t0 = b.ticks_ms()
         if self.model is not None:
             try:
-                x = features.build(sel, self.guard.reading_dc, b.ambient_c(), b.supply_v())
                 answer = float(self.model.predict(x))
             except Exception as e:  # the model's failure is the guard's fallback, not ours
                 b.log("model raised %s" % type(e).__name__)
         elapsed = ticks_diff(b.ticks_ms(), t0)
+        self.last_answer = answer
         self.guard.advise(sel[0], answer, elapsed)
         b.log_advice(answer, elapsed)

@@ -17,7 +17,7 @@ reflash; the board prints its thermistor and mains readings for the first-boot c
 
 import machine
 
-from firmware.hw.pico_pins import PIN_BREAD, PIN_HEATER, PIN_LED  # constants only
+from firmware.hw.pico_pins import PIN_BREAD, PIN_HEATER, PIN_HIL, PIN_LED  # constants only
 
 machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
 
@@ -28,6 +28,7 @@ from firmware import selftest  # noqa: E402
 
 IMAGE_MANIFEST = "firmware/image.json"
 MODEL_DIR = "firmware"  # relative to / (the working directory at boot)
+BATCH_LOG = "batchlog.bin"
 
 
 def exists(path):
@@ -55,7 +56,7 @@ def halt(problems, board=None):
 def service_mode():
     from firmware.hw.pico import PicoBoard
     from safety import checks
-    board = PicoBoard(watchdog=False)
+    board = PicoBoard(None, watchdog=False)
     adc = board.read_adc()
     reading = checks.reading_dc(adc)
     shown = "open/short" if reading is None else "%.1f C" % (reading / 10)
@@ -63,33 +64,102 @@ def service_mode():
           % (shown, adc, board.supply_pm()))
 
 
+def jumper_set(pin):
+    return machine.Pin(pin, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0
+
+
 def run():
     problems = selftest.check_image(IMAGE_MANIFEST, os.listdir)
     if selftest.fatal(problems):
         halt(problems)
     from firmware import model_pico
-    from firmware.control import Controller
+    from firmware.batchlog import BatchLog
+    from firmware.feedback import Feedback
+    from firmware.hostport import HostPort
     from firmware.hw.pico import PicoBoard
+    from firmware.hw.usb_serial import UsbSerial
+    from firmware.link import Link
     from firmware.model_check import ModelRefused
-    from safety import checks, limits
-    board = PicoBoard()
+    from safety import checks
+    hil = jumper_set(PIN_HIL)
+    link = Link(UsbSerial())
+    board = PicoBoard(link)
+    log = BatchLog(BATCH_LOG)
+    feedback = Feedback(log.offset_q)
+    port = HostPort(link, log, feedback)
+    port.hello(hil)
     board.log("reset cause %d" % machine.reset_cause())
     for p in problems:
         board.log("self-test: " + p)
-    problem = selftest.thermistor(board.read_adc, checks.reading_dc)
-    if problem:
-        halt([problem], board)
+    if not hil:  # on the HIL bench the host's readings are checked by the guard each step
+        problem = selftest.thermistor(board.read_adc, checks.reading_dc)
+        if problem:
+            halt([problem], board)
     model, error = None, None
     try:
         model = model_pico.load(MODEL_DIR, exists)
     except ModelRefused as e:
         error = str(e)
-    ctl = Controller(board, model, error)
+    if hil:
+        run_hil(board, link, port, model, error, feedback)
+    run_loop(board, link, port, model, error, feedback)
+
+
+def run_loop(board, link, port, model, error, feedback):
+    from firmware.control import Controller
+    from safety import limits
+    ctl = Controller(board, model, error, feedback.shade_for_model)
     deadline = time.ticks_ms()
     while True:
         ctl.tick()
+        for kind, payload in link.poll():
+            port.handle(kind, payload)  # a sensor frame outside HIL mode: refused
+        now = time.ticks_ms()
+        port.after_tick(ctl, board.take_feedback_presses(), now)
+        port.telemetry(ctl, now)
         deadline = time.ticks_add(deadline, limits.TICK_MS)
         board.sleep_until(deadline)
+
+
+def run_hil(board, link, port, model, error, feedback):
+    """Lock-step with the host: one sensor frame in, one tick, one answer out."""
+    from firmware.control import Controller
+    from firmware.hw.hil import HilBoard
+    hil_board = HilBoard(board, link)
+    ctl = None
+    while True:
+        hil_board.frame = wait_frame(link, port, board)
+        if ctl is None:
+            ctl = Controller(hil_board, model, error, feedback.shade_for_model)
+        ctl.tick()
+        port.after_tick(ctl, board.take_feedback_presses(), hil_board.frame["t"])
+        link.send("A", port.hil_answer(ctl, hil_board.answer()))
+
+
+def wait_frame(link, port, board):
+    """The next valid sensor frame; other host messages are served meanwhile, invalid
+    frames refused (counted)."""
+    from firmware import protocol
+    from firmware.hw.hil import parse_frame
+    while True:
+        frame = None
+        for kind, payload in link.poll():
+            if kind != "S":
+                port.handle(kind, payload)
+                continue
+            try:
+                parsed = parse_frame(payload)
+            except protocol.Reject as e:
+                link.reject(e.reason)
+                continue
+            if frame is None:
+                frame = parsed
+            else:
+                link.reject("flood")  # the host sends one frame per answer
+        if frame is not None:
+            return frame
+        board.feed_watchdog()
+        time.sleep_ms(1)
 
 
 if machine.Pin(PIN_BREAD, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0:
@@ -97,6 +167,9 @@ if machine.Pin(PIN_BREAD, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0:
 else:
     try:
         run()
+    except BaseException as e:  # on the console for whoever is watching, then the reset
+        print("fatal: %r" % e)
+        raise
     finally:
         machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
         machine.reset()

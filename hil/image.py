@@ -17,20 +17,22 @@ ROOT = Path(__file__).resolve().parent.parent
 MPY_ARCH = "armv6m"  # RP2040: Cortex-M0+
 IMAGE_MANIFEST = "firmware/image.json"
 MODEL_MANIFEST = "firmware/toast_model.manifest.json"
-PICO_SOURCES = (
+SHARED_SOURCES = (
     "firmware/__init__.py", "firmware/control.py", "firmware/features.py",
-    "firmware/model_check.py", "firmware/model_pico.py", "firmware/presets.py",
-    "firmware/selftest.py", "firmware/toast_model.py",
-    "firmware/hw/__init__.py", "firmware/hw/base.py", "firmware/hw/pico.py",
-    "firmware/hw/pico_pins.py",
+    "firmware/model_check.py", "firmware/presets.py", "firmware/selftest.py",
+    "firmware/hw/__init__.py", "firmware/hw/base.py",
     "safety/__init__.py", "safety/advice.py", "safety/checks.py", "safety/guard.py",
     "safety/limits.py", "safety/thermistor.py",
 )
+PICO_SOURCES = SHARED_SOURCES + (
+    "firmware/batchlog.py", "firmware/feedback.py", "firmware/hostport.py", "firmware/link.py",
+    "firmware/model_pico.py", "firmware/protocol.py", "firmware/toast_model.py",
+    "firmware/hw/hil.py", "firmware/hw/pico.py", "firmware/hw/pico_pins.py",
+    "firmware/hw/usb_serial.py",
+)
 PICO_MAIN = "firmware/main.py"
-# The Pi Zero runs CPython: the same sources minus the Pico's, plus its own and the .onnx.
-ZERO_SOURCES = tuple(s for s in PICO_SOURCES if s not in (
-    "firmware/model_pico.py", "firmware/toast_model.py", "firmware/hw/pico.py",
-    "firmware/hw/pico_pins.py")) + (
+# The Pi Zero runs CPython: the shared sources, its own, and the .onnx model.
+ZERO_SOURCES = SHARED_SOURCES + (
     "firmware/main_zero.py", "firmware/model_onnx.py", "firmware/hw/zero.py",
     "model/toast_time.onnx", "model/toast_time.manifest.json",
 )

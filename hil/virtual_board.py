@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from firmware import presets
+from firmware import presets, protocol
 from firmware.hw import pico_pins as pico
 from host_sim import mpvm
 
@@ -30,7 +30,7 @@ VM_DIR = HERE / "vm"
 FRAME = "@@frame "
 INTERPRETERS = ("vm", "cpython")
 FRAME_TIMEOUT_S = 30.0  # one tick takes milliseconds; this only catches a hung board
-VM_LIB = ("machine.py", "vclock.py", "probe.py")
+VM_LIB = ("machine.py", "vclock.py", "probe.py", "usb_serial.py")
 VM_BOOT = "import probe\nimport main\n"
 PWRON_RESET = 1
 WDT_RESET = 3
@@ -156,7 +156,8 @@ class VirtualBoardController:
         self.rig = rig
         self.guard = ObservedGuard()
         self.program, self.frozen = 0, False  # the panel's state after a boot
-        self.console = []  # every line the board printed
+        self.console = []  # every line the board printed outside the protocol
+        self.serial_lines = []  # every protocol line it sent
         self.link = BoardLink(image, interpreter, cause)
         self._apply(self.link.frame)
 
@@ -203,16 +204,35 @@ class VirtualBoardController:
             rig.feed_watchdog()
         lines, self.link.console = self.link.console, []
         self.console.extend(lines)
-        for line in lines:
-            self._console_line(line)
+        for line in frame.get("tx", "").splitlines():
+            self.serial_lines.append(line)
+            self._serial_line(line)
 
-    def _console_line(self, line):
-        parts = line.split(" ", 3)
-        if parts[0] == "advice" and len(parts) == 4:
-            answer = None if parts[2] == "None" else float(parts[2])
-            self.rig.on_advice(answer, int(parts[3]))
-        elif parts[0] == "log" and len(parts) >= 3:
-            self.rig.log(line.split(" ", 2)[2])
+    def messages(self):
+        """The text of every M (log) message the board sent."""
+        out = []
+        for line in self.serial_lines:
+            try:
+                kind, _, payload = protocol.decode(line.encode())
+            except protocol.Reject:
+                continue
+            if kind == "M":
+                out.append(payload)
+        return out
+
+    def _serial_line(self, line):
+        """The board's protocol messages: advice and logs feed the simulation's hooks."""
+        try:
+            kind, _, payload = protocol.decode(line.encode())
+        except protocol.Reject:
+            return
+        if kind != "M":
+            return
+        if payload.startswith("advice "):
+            _, answer, elapsed = payload.split(" ")
+            self.rig.on_advice(None if answer == "None" else float(answer), int(elapsed))
+        else:
+            self.rig.log(payload)
 
     def close(self):
         self.link.close()

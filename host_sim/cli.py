@@ -46,6 +46,8 @@ def _parser():
     train.add_argument("--samples", type=int, default=None, help="batches to simulate (default: as shipped)")
     train.add_argument("--seed", type=int, default=None, help="dataset seed (default: as shipped)")
     train.add_argument("--jobs", type=int, default=2, help="worker processes for the data")
+    train.add_argument("--extra", help="batch logs from `toastguard pull-logs` (JSON lines): "
+                       "batches rated ok are added to the training rows")
     train.set_defaults(func=cmd_train)
     export = verbs.add_parser("export", help="compile an ONNX model into a MicroPython module")
     export.add_argument("model", help="the .onnx file")
@@ -58,6 +60,25 @@ def _parser():
     flash.add_argument("--root", default="/", help="zero: install under this directory "
                        "(default /, on the Pi itself; another path stages an SD card)")
     flash.set_defaults(func=cmd_flash)
+    hil = verbs.add_parser("hil", help="run scenarios against a board in HIL mode, in lock-step with the plant")
+    where = hil.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", help="the board's serial port (HIL jumper set)")
+    where.add_argument("--virtual", action="store_true",
+                       help="a virtual board: the firmware on the MicroPython VM behind a pty")
+    hil.add_argument("scenarios", nargs="*", help="scenario TOML files (default: the built-in one)")
+    hil.add_argument("--json", dest="json_out", help="write the results (a JSON list) here")
+    hil.set_defaults(func=cmd_hil)
+    monitor = verbs.add_parser("monitor", help="show a board's live telemetry")
+    src = monitor.add_mutually_exclusive_group(required=True)
+    src.add_argument("--port", help="the board's serial port")
+    src.add_argument("--virtual", action="store_true", help="a virtual board on the MicroPython VM")
+    monitor.add_argument("--seconds", type=float, default=None, help="stop after this long (default: Ctrl-C)")
+    monitor.set_defaults(func=cmd_monitor)
+    pull = verbs.add_parser("pull-logs", help="export the board's batch log as JSON lines")
+    pull.add_argument("--port", required=True, help="the board's serial port")
+    pull.add_argument("--out", help="JSON lines file (default: stdout)")
+    pull.add_argument("--from", dest="since", type=int, default=0, help="first batch number")
+    pull.set_defaults(func=cmd_pull_logs)
     return p
 
 
@@ -104,8 +125,12 @@ def cmd_train(args):
     if samples < 50 or args.jobs < 1:
         raise BadInput("--samples must be at least 50 and --jobs at least 1")
     seed = args.seed if args.seed is not None else data.DEFAULTS["seed"]
+    extra = _read_logs(args.extra) if args.extra else None
     with _progress("simulating batches", samples) as advance:
-        manifest = train.train(out, samples, seed, args.jobs, progress=advance)
+        manifest = train.train(out, samples, seed, args.jobs, progress=advance, extra=extra)
+    if extra is not None:
+        print("%s: %d of %d logged batches used (rated ok, ran their advised time)"
+              % (args.extra, manifest["dataset"]["extra_records"], len(extra)))
     module = compiler.export(out / train.ONNX_NAME, firmware)
     _print_scores(manifest)
     print("wrote %s (sha256 %s), %s, %s" % (out / train.ONNX_NAME, manifest["sha256"][:12],
@@ -141,6 +166,77 @@ class _progress:
 
     def __exit__(self, *exc):
         self.bar.stop()
+
+
+def _read_logs(path):
+    records = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for i, line in enumerate(f, 1):
+                if line.strip():
+                    records.append(json.loads(line))
+    except OSError as e:
+        raise BadInput("%s: %s" % (path, e.strerror)) from None
+    except ValueError as e:
+        raise BadInput("%s: line %d is not JSON: %s" % (path, i, e)) from None
+    return records
+
+
+def cmd_hil(args):
+    from hil import host
+    paths = [Path(p) for p in args.scenarios] or [scenario.DEFAULT_PATH]
+    try:
+        scenarios = [scenario.load(p) for p in paths]
+    except scenario.ScenarioError as e:
+        raise BadInput(str(e)) from None
+    link = None
+    results = []
+    try:
+        if not args.virtual:
+            link = host.HostLink(args.port)
+        for sc in scenarios:
+            result, _ = host.run_scenario(sc, link=link, virtual=args.virtual)
+            results.append(result)
+            _print_summary(result)
+    except host.LinkError as e:
+        raise BadInput(str(e)) from None
+    finally:
+        if link is not None:
+            link.close()
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return EXIT_HAZARD if any(r["hazard"] for r in results) else EXIT_OK
+
+
+def cmd_monitor(args):
+    from hil import host, monitor
+    try:
+        if args.virtual:
+            from hil.serial_board import SerialBoard
+            with SerialBoard(hil=False) as port:
+                return monitor.run(host.HostLink(port), args.seconds)
+        return monitor.run(host.HostLink(args.port), args.seconds)
+    except host.LinkError as e:
+        raise BadInput(str(e)) from None
+
+
+def cmd_pull_logs(args):
+    from hil import host, logs
+    try:
+        link = host.HostLink(args.port)
+        try:
+            records = logs.pull(link, args.since)
+        finally:
+            link.close()
+    except host.LinkError as e:
+        raise BadInput(str(e)) from None
+    text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print("%d batch records -> %s" % (len(records), args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def cmd_flash(args):

@@ -145,10 +145,20 @@ def fmt(value):
 
 
 def train(out_dir=SHIPPED_DIR, samples=data.DEFAULTS["samples"], seed=data.DEFAULTS["seed"],
-          jobs=2, progress=None):
-    """Build the data, fit both regressors, export and verify the MLP. Returns the manifest."""
+          jobs=2, progress=None, extra=None):
+    """Build the data, fit both regressors, export and verify the MLP. Returns the manifest.
+
+    extra: batch-log records (`toastguard pull-logs` JSON lines, parsed) added to the
+    training rows; only batches the user rated "ok" that ran their advised time count.
+    """
     out_dir = Path(out_dir)
     ds = data.build(samples, seed, jobs=jobs, progress=progress)
+    if extra:
+        rows = usable_log_records(extra)
+        if rows:
+            ds["x_train"] = np.vstack([ds["x_train"], np.array([r[0] for r in rows], dtype=np.float64)])
+            ds["y_train"] = np.concatenate([ds["y_train"], np.array([r[1] for r in rows])])
+        ds["params"] = dict(ds["params"], extra_records=len(rows), extra_sha256=log_digest(extra))
     layers = fit_mlp(ds["x_train"], ds["y_train"])
     trees = fit_trees(ds["x_train"], ds["y_train"])
     onnx_path = out_dir / ONNX_NAME
@@ -162,6 +172,22 @@ def train(out_dir=SHIPPED_DIR, samples=data.DEFAULTS["samples"], seed=data.DEFAU
     (out_dir / (onnx_path.stem + ".manifest.json")).write_text(json.dumps(manifest, indent=2) + "\n")
     (out_dir / "MODEL_CARD.md").write_text(card(manifest), encoding="utf-8")
     return manifest
+
+
+def usable_log_records(records):
+    """(features, heater seconds) of logged batches that make a label: rated ok, ended on
+    their advised time (not cancelled, capped or faulted), features known."""
+    rows = []
+    for r in records:
+        stopped = set(r.get("events") or []) & {"cancel", "time_cap", "dose_cap", "fault"}
+        features = r.get("features")
+        if r.get("feedback") == "ok" and not stopped and features and len(features) == len(data.FEATURES):
+            rows.append(([float(v) for v in features], float(r["heater_on_s"])))
+    return rows
+
+
+def log_digest(records):
+    return hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
 
 
 def _manifest(onnx_path, layers, ds, export_error, scores):

@@ -41,7 +41,8 @@ def test_image_is_mpy_for_the_rp2040_with_manifests(pico_files):
 def test_dry_run_lists_the_image_and_the_steps_without_a_board(capsys):
     assert main(["flash", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "safety/guard.mpy" in out and "firmware/toast_model.mpy" in out and "21 files" in out
+    assert "safety/guard.mpy" in out and "firmware/toast_model.mpy" in out
+    assert "%d files" % len(board_image.pico_image()) in out
     assert "mpremote connect auto fs cp" in out and "hash every file on the board" in out
 
 

@@ -11,15 +11,16 @@ from micropython import const
 from firmware import presets
 from firmware.hw.base import Board
 from firmware.hw.pico_pins import (ADC_MAINS, ADC_SHADE, ADC_THERMISTOR, INTERNAL_TEMP_ADC,
-                                   MAINS_FULL_SCALE_PM, PIN_BREAD, PIN_FROZEN, PIN_HEATER,
-                                   PIN_LATCH, PIN_LED, PIN_LEVER, RATED_V)
+                                   MAINS_FULL_SCALE_PM, PIN_BREAD, PIN_FEEDBACK, PIN_FROZEN,
+                                   PIN_HEATER, PIN_LATCH, PIN_LED, PIN_LEVER, RATED_V)
 from safety import limits
 
 OVERSAMPLE = const(16)  # averages the RP2040 ADC's ~1.5-count noise down to ~0.4
 
 
 class PicoBoard(Board):
-    def __init__(self, watchdog=True):
+    def __init__(self, link, watchdog=True):
+        self.link = link  # the serial protocol: logs go to the host as M messages
         self._heater = machine.Pin(PIN_HEATER, machine.Pin.OUT, value=0)
         self._latch = machine.Pin(PIN_LATCH, machine.Pin.OUT, value=0)
         Board.__init__(self)
@@ -27,6 +28,7 @@ class PicoBoard(Board):
         self._lever = machine.Pin(PIN_LEVER, machine.Pin.IN, machine.Pin.PULL_UP)
         self._bread = machine.Pin(PIN_BREAD, machine.Pin.IN, machine.Pin.PULL_UP)
         self._frozen = machine.Pin(PIN_FROZEN, machine.Pin.IN, machine.Pin.PULL_UP)
+        self._feedback = machine.Pin(PIN_FEEDBACK, machine.Pin.IN, machine.Pin.PULL_UP)
         self._ntc = machine.ADC(ADC_THERMISTOR)
         self._mains = machine.ADC(ADC_MAINS)
         self._shade = machine.ADC(ADC_SHADE)
@@ -37,12 +39,21 @@ class PicoBoard(Board):
         self.frozen = False
         self._bread.irq(self._next_program, machine.Pin.IRQ_FALLING)
         self._frozen.irq(self._toggle_frozen, machine.Pin.IRQ_FALLING)
+        self.feedback_presses = 0
+        self._feedback.irq(self._count_feedback, machine.Pin.IRQ_FALLING)
 
     def _next_program(self, _pin):
         self.program = (self.program + 1) % len(presets.PRESETS)
 
     def _toggle_frozen(self, _pin):
         self.frozen = not self.frozen
+
+    def _count_feedback(self, _pin):
+        self.feedback_presses += 1
+
+    def take_feedback_presses(self):
+        n, self.feedback_presses = self.feedback_presses, 0
+        return n
 
     def ticks_ms(self):
         return time.ticks_ms()
@@ -85,13 +96,13 @@ class PicoBoard(Board):
             self._wdt.feed()
 
     def log(self, msg):
-        print("log", time.ticks_ms(), msg)
+        self.link.send("M", msg)
 
     def log_events(self, events, fault):
-        print("ev", time.ticks_ms(), events, fault)
+        pass  # every tick's telemetry (T) carries the events and the fault
 
     def log_advice(self, answer, elapsed_ms):
-        print("advice", time.ticks_ms(), answer, elapsed_ms)
+        self.link.send("M", "advice %r %d" % (answer, elapsed_ms))
 
     def sleep_until(self, deadline_ms):
         wait = time.ticks_diff(deadline_ms, time.ticks_ms())

@@ -14,6 +14,8 @@ PIN_LATCH = const(14)  # carriage hold magnet driver (low = released, carriage p
 PIN_LEVER = const(13)  # carriage switch to ground, internal pull-up: 0 = carriage down
 PIN_BREAD = const(12)  # bread program button, to ground
 PIN_FROZEN = const(11)  # frozen toggle button, to ground
+PIN_FEEDBACK = const(9)  # feedback button, to ground: 1 press too light, 2 ok, 3 too dark
+PIN_HIL = const(10)  # HIL jumper to ground: sensors from the host, SSR drive cut
 PIN_LED = const(25)  # on-board LED: fault
 ADC_THERMISTOR = const(26)  # ADC0: NTC divider (safety/thermistor.py)
 ADC_MAINS = const(27)  # ADC1: mains sense (transformer, rectifier, divider)

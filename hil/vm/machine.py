@@ -67,6 +67,15 @@ def observe(values):
     _state["obs"] = values
 
 
+def take_rx():
+    """Bytes the host sent to the board's serial port since the last call."""
+    return inputs().pop("rx", "").encode()
+
+
+def send_tx(text):
+    _state["tx"] += text
+
+
 def reset_cause():
     return inputs().get("cause", PWRON_RESET)
 
@@ -189,11 +198,11 @@ class UART:
 
     def write(self, data):
         text = data.decode() if isinstance(data, bytes) else data
-        _state["tx"] += text
+        send_tx(text)
         return len(text)
 
     def any(self):
-        self.rx += inputs().pop("rx", "")
+        self.rx += take_rx().decode()
         return len(self.rx)
 
     def read(self, n=-1):

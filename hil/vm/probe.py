@@ -1,4 +1,5 @@
-"""Boot a virtual board: the virtual clock as `time`, and a probe on the control tick.
+"""Boot a virtual board: the virtual clock as `time`, the virtual USB port, and a probe
+on the control tick.
 
 The probe reports what the guard decided each tick (mode, heater, latch, events, fault,
 reading) in the next frame, so the host can check the invariants and compare
@@ -12,7 +13,11 @@ import vclock
 sys.modules["time"] = vclock
 
 import machine  # noqa: E402  (after the clock swap, as on every import below)
+import usb_serial  # noqa: E402
 from firmware import control  # noqa: E402
+import firmware.hw  # noqa: E402, F401
+
+sys.modules["firmware.hw.usb_serial"] = usb_serial
 
 _tick = control.Controller.tick
 

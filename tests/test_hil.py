@@ -1,0 +1,218 @@
+"""HIL over a real pty: the Pico image on the MicroPython VM behind pyserial, lock-step
+with the plant; hostile serial input; the batch log, feedback and the round trip into
+training."""
+
+import json
+import time
+
+import pytest
+
+from firmware import feedback, protocol
+from firmware.batchlog import SLOT_BYTES, SLOTS, BatchLog
+from hil import host, logs
+from hil.serial_board import SerialBoard
+from host_sim import mpvm, scenario
+from host_sim.cli import main
+from host_sim.rig import adc_counts
+
+needs_vm = pytest.mark.skipif(not mpvm.available(), reason="MicroPython VM not installed (npm ci)")
+
+
+def frame(t, lever=0, counts=None):
+    return {"t": t, "adc": counts if counts is not None else int(round(adc_counts(22.0))), "lever": lever,
+            "mains": 1000, "shade": 4, "bread": 0, "frozen": 0, "amb": 220}
+
+
+@needs_vm
+@pytest.mark.timeout(240)
+def test_hil_virtual_runs_the_default_scenario_through_pyserial(tmp_path, capsys):
+    out = tmp_path / "hil.json"
+    assert main(["hil", "--virtual", "--json", str(out)]) == 0
+    [result] = json.loads(out.read_text())
+    assert not result["hazard"] and result["invariant_violations"] == []
+    assert [b["source"] for b in result["batches"]] == ["model"] * 3
+    assert [b["shade_achieved"] for b in result["batches"]] == [4.0, 4.35, 4.45]
+
+
+@needs_vm
+@pytest.mark.timeout(240)
+def test_hil_virtual_survives_a_watchdog_reset():
+    sc = scenario.load(scenario.DEFAULT_PATH)
+    sc.batches = sc.batches[:1]
+    sc.faults = [scenario.Fault("loop_stall", 50.0, 10.0)]
+    result, _ = host.run_scenario(sc, virtual=True)
+    assert result["watchdog_resets"] == 1 and not result["hazard"]
+
+
+def hostile(seq):
+    """Lines that must each be rejected once, numbered from the host's next seq."""
+    return [
+        b"garbage without framing\n",
+        b"x" * 1000 + b"\n",  # oversized
+        protocol.encode("S", seq, frame(0))[:-4] + b"0000\n",  # wrong CRC
+        b"TG1 Q %d a=1*" % seq + protocol.crc(b"TG1 Q %d a=1" % seq).encode() + b"\n",  # unknown kind
+        protocol.encode("A", seq, {"h": 1}),  # a board-to-host kind: in sequence, not allowed
+        protocol.encode("S", seq + 1, {"t": 1, "adc": 99999}),  # an out-of-range frame
+    ]
+
+
+@needs_vm
+@pytest.mark.timeout(120)
+def test_hostile_input_is_rejected_counted_and_never_heats():
+    with SerialBoard(hil=True) as port:
+        link = host.HostLink(port)
+        try:
+            assert link.start()["hil"] == "1"
+            link.send("S", frame(0))
+            assert link.wait_for("A")["h"] == "0"
+            t = 100
+            for expected, bad in enumerate(hostile(link.seq + 1), 1):
+                link.ser.write(bad)
+                link.seq = max(link.seq, protocol.decode(bad)[1] if bad.startswith(b"TG1 A") or
+                               b"99999" in bad else link.seq)
+                link.send("S", frame(t))  # carriage up: nothing may heat
+                answer = link.wait_for("A")
+                assert answer["h"] == "0" and answer["rej"] == str(expected)
+                t += 100
+            link.ser.write(protocol.encode("S", 5, frame(t)))  # a replay of an old seq
+            link.ser.write(b"".join(protocol.encode("P", link.seq + 1 + i, {}) for i in range(30)))  # flood
+            link.seq += 30
+            time.sleep(0.5)
+            link.send("S", frame(t))
+            answer = link.wait_for("A")
+            assert int(answer["rej"]) > len(hostile(0)) + 1 and answer["h"] == "0" and answer["m"] == "0"
+        finally:
+            link.close()
+
+
+@needs_vm
+@pytest.mark.timeout(120)
+def test_sensor_frames_are_refused_outside_hil_mode():
+    with SerialBoard(hil=False) as port:
+        link = host.HostLink(port)
+        try:
+            assert link.start()["hil"] == "0"
+            for i in range(3):
+                link.send("S", frame(i * 100, lever=1, counts=int(round(adc_counts(22.0)))))
+            deadline = time.monotonic() + 10
+            while True:
+                t = link.wait_for("T")
+                if t["rej"] == "3" or time.monotonic() > deadline:
+                    break
+            assert t["rej"] == "3" and t["h"] == "0" and t["m"] == "0"
+        finally:
+            link.close()
+
+
+@needs_vm
+@pytest.mark.timeout(300)
+def test_batch_logs_round_trip_into_training(tmp_path, capsys):
+    sc = scenario.load(scenario.DEFAULT_PATH)
+    with SerialBoard(hil=True) as port:
+        link = host.HostLink(port)
+        try:
+            result, _ = host.run_scenario(sc, link=link)
+            assert len(result["batches"]) == 3
+            link.send("F", {"n": 0, "v": feedback.OK})
+            link.send("F", {"n": 2, "v": feedback.TOO_DARK})  # the latest: teaches the offset
+            link.send("F", {"n": 99, "v": 0})  # no such batch: refused
+            link.send("S", frame(10 ** 6))
+            assert link.wait_for("A")["rej"] == "1"
+        finally:
+            link.close()
+        out = tmp_path / "logs.jsonl"
+        assert main(["pull-logs", "--port", port, "--out", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["n"] for r in records] == [0, 1, 2]
+    assert [r["feedback"] for r in records] == ["ok", None, "too dark"]
+    first = records[0]
+    assert first["source"] == "model" and first["heater_on_s"] == pytest.approx(146.4, abs=0.1)
+    assert len(first["features"]) == 8 and first["features"][0] == 4.0 and first["predicted_s"] == 146.38
+    assert main(["train", "--out", str(tmp_path), "--samples", "60", "--jobs", "1", "--extra", str(out)]) == 0
+    manifest = json.loads((tmp_path / "toast_time.manifest.json").read_text())
+    assert manifest["dataset"]["extra_records"] == 1
+    assert "1 of 3 logged batches used" in capsys.readouterr().out
+
+
+def test_train_extra_refuses_a_broken_log_file(tmp_path, capsys):
+    bad = tmp_path / "logs.jsonl"
+    bad.write_text('{"n": 0}\nnot json\n')
+    assert main(["train", "--out", str(tmp_path), "--samples", "60", "--extra", str(bad)]) == 2
+    assert "logs.jsonl: line 2 is not JSON" in capsys.readouterr().err
+
+
+def test_hil_port_that_does_not_exist_is_one_line(tmp_path, capsys):
+    assert main(["hil", "--port", str(tmp_path / "ttyACM9")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot open" in err and err.count("\n") == 1
+
+
+# --- the batch log and feedback, on the host --------------------------------------------------
+def test_batch_log_is_a_bounded_ring_that_survives_a_reboot(tmp_path):
+    path = str(tmp_path / "batchlog.bin")
+    log = BatchLog(path)
+    for i in range(SLOTS + 5):
+        assert log.append({"sh": 4, "on": i}) == i
+    assert (tmp_path / "batchlog.bin").stat().st_size == (SLOTS + 1) * SLOT_BYTES
+    assert log.record(4) is None and log.record(5)["on"] == "5" and log.record(SLOTS + 5) is None
+    log.update(SLOTS + 4, {"sh": 4, "on": 1, "fb": 0})
+    log.set_offset(-3)
+    again = BatchLog(path)
+    assert (again.count, again.offset_q) == (SLOTS + 5, -3) and again.record(SLOTS + 4)["fb"] == "0"
+
+
+def test_a_corrupt_batch_log_is_reformatted(tmp_path):
+    path = tmp_path / "batchlog.bin"
+    path.write_bytes(b"\xff" * 50)
+    assert BatchLog(str(path)).count == 0 and path.stat().st_size == (SLOTS + 1) * SLOT_BYTES
+
+
+def test_feedback_offset_is_bounded_to_one_shade():
+    f = feedback.Feedback()
+    for _ in range(10):
+        f.learn(feedback.TOO_LIGHT)
+    assert f.offset_q == feedback.MAX_OFFSET_Q and f.shade_for_model(4) == 5.0 and f.shade_for_model(7) == 7.0
+    for _ in range(20):
+        f.learn(feedback.TOO_DARK)
+    assert f.offset_q == -feedback.MAX_OFFSET_Q and f.shade_for_model(1) == 1.0
+    assert [feedback.verdict_of_presses(n) for n in range(5)] == [None, -1, 0, 1, 1]
+    assert feedback.Feedback(99).offset_q == feedback.MAX_OFFSET_Q
+
+
+def test_pull_log_records_parse():
+    r = logs.record({"n": "3", "sh": "5", "x": "5.00,13.00", "p": "-", "on": "1500", "src": "fallback",
+                     "ev": "257", "fb": "1"})
+    assert r == {"n": 3, "shade": 5, "features": [5.0, 13.0], "predicted_s": None, "heater_on_s": 1.5,
+                 "source": "fallback", "events": ["start", "fallback"], "feedback": "too dark"}
+
+
+class _Guard:
+    def __init__(self, mode, events, on_ms=0):
+        self.mode, self.events, self.on_ms = mode, events, on_ms
+        self.shade, self.pending_from_model, self.reading_dc = 4, True, 220
+
+
+class _Ctl:
+    def __init__(self, guard):
+        self.guard, self.last_features, self.last_answer = guard, [4.0] * 8, 120.0
+
+
+def test_feedback_button_presses_rate_the_last_batch(tmp_path):
+    from firmware.hostport import PRESS_SETTLE_MS, HostPort
+    from firmware.link import Link
+    from safety.guard import EV_DONE, EV_START, HEATING, IDLE
+    from tests.test_protocol import Pipe
+
+    pipe = Pipe([])
+    log = BatchLog(str(tmp_path / "batchlog.bin"))
+    fb = feedback.Feedback()
+    port = HostPort(Link(pipe), log, fb)
+    port.after_tick(_Ctl(_Guard(HEATING, EV_START)), 0, 0)
+    port.after_tick(_Ctl(_Guard(IDLE, EV_DONE, on_ms=120000)), 0, 100)
+    assert log.count == 1 and b"TG1 B " in pipe.sent
+    port.after_tick(_Ctl(_Guard(IDLE, 0)), 1, 1000)  # one press: too light...
+    port.after_tick(_Ctl(_Guard(IDLE, 0)), 0, 1000 + PRESS_SETTLE_MS - 100)  # ...still counting
+    assert "fb" not in log.record(0)
+    port.after_tick(_Ctl(_Guard(IDLE, 0)), 0, 1000 + PRESS_SETTLE_MS)
+    assert log.record(0)["fb"] == "-1" and fb.offset_q == 1 and BatchLog(log.path).offset_q == 1
+    assert log.record(0)["on"] == "120000" and log.record(0)["x"] == ",".join(["4.00"] * 8)
