@@ -2,6 +2,7 @@
 with the plant; hostile serial input; the batch log, feedback and the round trip into
 training."""
 
+import contextlib
 import json
 import time
 
@@ -52,56 +53,59 @@ def hostile(seq):
         protocol.encode("S", seq, frame(0))[:-4] + b"0000\n",  # wrong CRC
         b"TG1 Q %d a=1*" % seq + protocol.crc(b"TG1 Q %d a=1" % seq).encode() + b"\n",  # unknown kind
         protocol.encode("A", seq, {"h": 1}),  # a board-to-host kind: in sequence, not allowed
-        protocol.encode("S", seq + 1, {"t": 1, "adc": 99999}),  # an out-of-range frame
+        protocol.encode("S", seq, {"t": 1, "adc": 99999}),  # an out-of-range frame
     ]
+
+
+@contextlib.contextmanager
+def session(hil):
+    """A virtual board on a pty and an open host link to it, past the hello."""
+    with SerialBoard(hil=hil) as port:
+        link = host.HostLink(port)
+        try:
+            assert link.start()["hil"] == ("1" if hil else "0")
+            yield link
+        finally:
+            link.close()
 
 
 @needs_vm
 @pytest.mark.timeout(120)
 def test_hostile_input_is_rejected_counted_and_never_heats():
-    with SerialBoard(hil=True) as port:
-        link = host.HostLink(port)
-        try:
-            assert link.start()["hil"] == "1"
-            link.send("S", frame(0))
-            assert link.wait_for("A")["h"] == "0"
-            t = 100
-            for expected, bad in enumerate(hostile(link.seq + 1), 1):
-                link.ser.write(bad)
-                link.seq = max(link.seq, protocol.decode(bad)[1] if bad.startswith(b"TG1 A") or
-                               b"99999" in bad else link.seq)
-                link.send("S", frame(t))  # carriage up: nothing may heat
-                answer = link.wait_for("A")
-                assert answer["h"] == "0" and answer["rej"] == str(expected)
-                t += 100
-            link.ser.write(protocol.encode("S", 5, frame(t)))  # a replay of an old seq
-            link.ser.write(b"".join(protocol.encode("P", link.seq + 1 + i, {}) for i in range(30)))  # flood
-            link.seq += 30
-            time.sleep(0.5)
-            link.send("S", frame(t))
+    with session(hil=True) as link:
+        link.send("S", frame(0))
+        assert link.wait_for("A")["h"] == "0"
+        t = 100
+        for i in range(len(hostile(0))):
+            bad = hostile(link.seq + 1)[i]
+            link.ser.write(bad)
+            if bad.startswith(b"TG1 A") or b"99999" in bad:  # in sequence: the host's count moves on
+                link.seq = protocol.decode(bad)[1]
+            expected = i + 1
+            link.send("S", frame(t))  # carriage up: nothing may heat
             answer = link.wait_for("A")
-            assert int(answer["rej"]) > len(hostile(0)) + 1 and answer["h"] == "0" and answer["m"] == "0"
-        finally:
-            link.close()
+            assert answer["h"] == "0" and answer["rej"] == str(expected)
+            t += 100
+        link.ser.write(protocol.encode("S", 5, frame(t)))  # a replay of an old seq
+        link.ser.write(b"".join(protocol.encode("P", link.seq + 1 + i, {}) for i in range(30)))  # flood
+        link.seq += 30
+        time.sleep(0.5)
+        link.send("S", frame(t))
+        answer = link.wait_for("A")
+        assert int(answer["rej"]) > len(hostile(0)) + 1 and answer["h"] == "0" and answer["m"] == "0"
 
 
 @needs_vm
 @pytest.mark.timeout(120)
 def test_sensor_frames_are_refused_outside_hil_mode():
-    with SerialBoard(hil=False) as port:
-        link = host.HostLink(port)
-        try:
-            assert link.start()["hil"] == "0"
-            for i in range(3):
-                link.send("S", frame(i * 100, lever=1, counts=int(round(adc_counts(22.0)))))
-            deadline = time.monotonic() + 10
-            while True:
-                t = link.wait_for("T")
-                if t["rej"] == "3" or time.monotonic() > deadline:
-                    break
-            assert t["rej"] == "3" and t["h"] == "0" and t["m"] == "0"
-        finally:
-            link.close()
+    with session(hil=False) as link:
+        for i in range(3):
+            link.send("S", frame(i * 100, lever=1))
+        deadline = time.monotonic() + 10
+        telemetry = link.wait_for("T")
+        while telemetry["rej"] != "3" and time.monotonic() < deadline:
+            telemetry = link.wait_for("T")
+        assert telemetry["rej"] == "3" and telemetry["h"] == "0" and telemetry["m"] == "0"
 
 
 @needs_vm

@@ -5,6 +5,7 @@
 // console. An uncaught exception: its traceback on stderr, exit 1.
 import fs from "fs";
 import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
+import { writeBoardFiles } from "./board_files.mjs";
 
 const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 let pending = "";
@@ -41,14 +42,7 @@ mp.registerJsModule("hostlink", {
     return line;
   },
 });
-for (const [path, b64] of Object.entries(job.files)) {
-  let dir = "";
-  for (const part of path.split("/").filter((p) => p).slice(0, -1)) {
-    dir += "/" + part;
-    try { mp.FS.mkdir(dir); } catch (e) { /* exists */ }
-  }
-  mp.FS.writeFile(path, Buffer.from(b64, "base64"));
-}
+writeBoardFiles(mp, job.files);
 try {
   mp.runPython(job.code);
 } catch (e) {

@@ -5,6 +5,7 @@
 // its clock runs in real time; in HIL mode the host's frames are the sensors anyway.
 import fs from "fs";
 import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
+import { writeBoardFiles } from "./board_files.mjs";
 
 const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -52,14 +53,7 @@ mp.registerJsModule("hostlink", {
     return JSON.stringify({ ms: ms, adc: job.inputs.adc, pins: job.inputs.pins });
   },
 });
-for (const [path, b64] of Object.entries(job.files)) {
-  let dir = "";
-  for (const part of path.split("/").filter((p) => p).slice(0, -1)) {
-    dir += "/" + part;
-    try { mp.FS.mkdir(dir); } catch (e) { /* exists */ }
-  }
-  mp.FS.writeFile(path, Buffer.from(b64, "base64"));
-}
+writeBoardFiles(mp, job.files);
 try {
   mp.runPython("import probe\nimport main\n");
 } catch (e) {
