@@ -11,6 +11,7 @@ from host_sim import models, runner, scenario
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_HAZARD = 3
+EXIT_UNPROVEN = 1  # prove: a solver time-out left a property unproven
 
 
 class BadInput(Exception):
@@ -60,6 +61,9 @@ def _parser():
     flash.add_argument("--root", default="/", help="zero: install under this directory "
                        "(default /, on the Pi itself; another path stages an SD card)")
     flash.set_defaults(func=cmd_flash)
+    prove = verbs.add_parser("prove", help="machine-checked proofs of the invariants I1-I6 (z3)")
+    prove.add_argument("--jobs", type=int, default=2, help="worker processes")
+    prove.set_defaults(func=cmd_prove)
     hil = verbs.add_parser("hil", help="run scenarios against a board in HIL mode, in lock-step with the plant")
     where = hil.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help="the board's serial port (HIL jumper set)")
@@ -180,6 +184,27 @@ def _read_logs(path):
     except ValueError as e:
         raise BadInput("%s: line %d is not JSON: %s" % (path, i, e)) from None
     return records
+
+
+def cmd_prove(args):
+    from rich.console import Console
+    from rich.table import Table
+
+    from safety import proofs
+    if args.jobs < 1:
+        raise BadInput("--jobs must be at least 1")
+    rows = proofs.prove_all(args.jobs)
+    table = Table(title="toastguard prove: safety/INVARIANTS.md by induction over guard steps")
+    for col in ("invariant", "method", "result", "seconds"):
+        table.add_column(col, justify="right" if col == "seconds" else "left")
+    colours = {"proven": "green", "unproven": "yellow", "counterexample": "bold red"}
+    for name, method, result, seconds in rows:
+        table.add_row(name, method, "[%s]%s[/]" % (colours[result], result), "%.1f" % seconds)
+    Console(width=max(110, Console().width)).print(table)
+    results = {r[2] for r in rows}
+    if "counterexample" in results:
+        return EXIT_HAZARD
+    return EXIT_OK if results == {"proven"} else EXIT_UNPROVEN
 
 
 def cmd_hil(args):

@@ -1,0 +1,85 @@
+"""`toastguard prove`: the induction proofs pass on the guard, fail on a broken one, and
+the advise transcription agrees with the code."""
+
+import math
+import random
+import struct
+
+import pytest
+import z3
+
+from host_sim.cli import main
+from safety import advice, checks, guard, proofs
+from safety import limits as L
+
+
+@pytest.mark.timeout(600)
+def test_prove_shows_every_invariant_proven(capsys):
+    assert main(["prove"]) == 0
+    out = capsys.readouterr().out
+    for name in ("init", "STATE", "I1", "I2", "I3", "I4", "I5", "I6", "advise"):
+        assert any(line.split("│")[1].strip() == name and "proven" in line
+                   for line in out.splitlines() if line.count("│") > 2), name
+    assert "counterexample" not in out and "unproven" not in out
+
+
+@pytest.mark.parametrize("broken, fails", [
+    ("cutoff", "I2"),  # the thermal cut-off removed
+    ("sensor_range", "I5"),  # the plausibility check removed
+])
+def test_a_broken_guard_gets_a_counterexample(monkeypatch, broken, fails):
+    monkeypatch.setattr(checks, broken, lambda *a: checks.OK)
+    results, paths, witnesses = _one_case()
+    assert results[fails] == "counterexample" and witnesses and paths > 0
+
+
+def _one_case():
+    results, paths, witness = proofs.prove_case(())
+    return results, paths, [witness] if witness else []
+
+
+def test_heating_without_the_lever_check_breaks_i4(monkeypatch):
+    def in_heating(self, lever_down):
+        if self.on_ms >= self.budget_ms:
+            self._end(guard.EV_DONE)
+        elif self.dose >= self.cap_ms * 1000:
+            self._end(guard.EV_DOSE_CAP)
+        else:
+            self.heater = 1
+
+    monkeypatch.setattr(guard.Guard, "_in_heating", in_heating)
+    results, _, _ = proofs.prove_case(())
+    assert results["I4"] == "counterexample" and results["I1"] == "proven"
+
+
+SPECIAL = [math.nan, math.inf, -math.inf, 0.0, -0.0, 5e-324, 1e308, 4.999999, 5.0, 240.0, 240.00000000000003,
+           math.nextafter(5.0, 0), math.nextafter(240.0, 1e9), -5.0, 239.9999]
+
+
+def answers(n, rng):
+    for x in SPECIAL:
+        yield x
+    for i in range(n - len(SPECIAL)):
+        if i % 3 == 0:
+            yield struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]  # any double
+        elif i % 3 == 1:
+            yield rng.uniform(-10.0, 400.0)
+        else:
+            yield rng.choice((5.0, 240.0)) * (1 + rng.uniform(-1e-12, 1e-12))
+
+
+@pytest.mark.timeout(300)
+def test_advise_transcription_agrees_with_the_code_on_100k_answers():
+    rng = random.Random(20261123)
+    a, e, i = z3.FP("a", proofs.FLOAT), z3.Int("e"), z3.Int("i")
+    ms, usable = proofs.advice_transcript(a, e, i)
+    n = 0
+    for answer in answers(100_000, rng):
+        shade = rng.randint(1, 7)
+        elapsed = rng.choice((0, rng.randint(0, 2 * L.MODEL_DEADLINE_MS), L.MODEL_DEADLINE_MS,
+                              L.MODEL_DEADLINE_MS + 1))
+        subs = ((a, z3.FPVal(answer, proofs.FLOAT)), (e, z3.IntVal(elapsed)), (i, z3.IntVal(shade - 1)))
+        got = (z3.simplify(z3.substitute(ms, *subs)).as_long(), z3.is_true(z3.simplify(z3.substitute(usable, *subs))))
+        assert got == advice.advice_ms(shade, answer, elapsed), (answer, elapsed, shade)
+        n += 1
+    assert n == 100_000
