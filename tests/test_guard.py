@@ -341,3 +341,29 @@ def test_usable_answers_pass(answer):
 ])
 def test_cap_derating(start_dc, expected):
     assert cap_ms(start_dc) == expected
+
+
+# --- exact boundaries the first mutation run found unswept ----------------------------------
+@pytest.mark.parametrize("reading, fault", [
+    (None, C.SENSOR_RANGE), (L.SENSOR_MIN_DC - 1, C.SENSOR_RANGE), (L.SENSOR_MIN_DC, C.OK),
+    (L.SENSOR_MAX_DC, C.OK), (L.SENSOR_MAX_DC + 1, C.SENSOR_RANGE),
+])
+def test_sensor_range_exact_boundaries(reading, fault):
+    assert C.sensor_range(reading) == fault
+
+
+@pytest.mark.parametrize("reading, rearmed", [(L.REARM_DC - 1, True), (L.REARM_DC, False)])
+def test_rearm_exact_boundary(reading, rearmed):
+    g = Guard()
+    g.mode, g.fault = FAULT, C.CUTOFF
+    g._in_fault(True, C.OK, reading)
+    assert (g.mode == IDLE) == rearmed and bool(g.events & EV_REARM_REFUSED) != rearmed
+
+
+@pytest.mark.parametrize("idle_ms, starts", [(L.LOCKOUT_MS - 1, False), (L.LOCKOUT_MS, True)])
+def test_lockout_exact_boundary(idle_ms, starts):
+    g = Guard()
+    g._end(EV_DONE)  # a batch just ended: the lockout counts from zero
+    g._in_idle(idle_ms, False, 220)
+    g._in_idle(0, True, 220)
+    assert (g.mode == ARMING) == starts and bool(g.events & EV_LOCKOUT) != starts

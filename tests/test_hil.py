@@ -220,3 +220,12 @@ def test_feedback_button_presses_rate_the_last_batch(tmp_path):
     port.after_tick(_Ctl(_Guard(IDLE, 0)), 0, 1000 + PRESS_SETTLE_MS)
     assert log.record(0)["fb"] == "-1" and fb.offset_q == 1 and BatchLog(log.path).offset_q == 1
     assert log.record(0)["on"] == "120000" and log.record(0)["x"] == ",".join(["4.00"] * 8)
+
+
+@needs_vm
+@pytest.mark.timeout(60)
+def test_monitor_shows_live_telemetry(capsys):
+    assert main(["monitor", "--virtual", "--seconds", "2.5"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if "| idle" in line]
+    assert len(rows) >= 2 and "22.0" in rows[0] and "hello" in out
