@@ -11,7 +11,7 @@ import time
 import serial
 
 from firmware import presets, protocol
-from hil.virtual_board import ObservedGuard
+from hil.virtual_board import ObservedGuard, deliver_message
 from host_sim.runner import Simulation
 
 BAUD = 115200  # USB CDC ignores it; a UART bridge needs it
@@ -93,7 +93,7 @@ class HilController:
         self.link = link
         self.guard = ObservedGuard()
         self.bread_names = [p[0] for p in presets.PRESETS]
-        link.on_message = self._message
+        link.on_message = lambda text: deliver_message(rig, text)
         hello = link.start()
         if hello.get("hil") != "1":
             raise LinkError("%s: the board is not in HIL mode (set the HIL jumper)" % link.port)
@@ -112,13 +112,6 @@ class HilController:
         self.guard.update([int(a["m"]), int(a["h"]), int(a["l"]), int(a["ev"]), int(a["f"]), dc])
         if self.guard.events:
             rig.on_guard_events(self.guard.events, self.guard.fault)
-
-    def _message(self, text):
-        if text.startswith("advice "):
-            _, answer, elapsed = text.split(" ")
-            self.rig.on_advice(None if answer == "None" else float(answer), int(elapsed))
-        else:
-            self.rig.log(text)
 
 
 RESET_FAULTS = ("power_loss", "loop_stall")  # need a board that can be restarted

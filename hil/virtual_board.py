@@ -139,6 +139,15 @@ def die_u16(ambient_c):
     return max(0, min(65535, int(round(volts * 65535 / 3.3))))
 
 
+def deliver_message(rig, text):
+    """A board's M message to the simulation: its advice, or a log line."""
+    if text.startswith("advice "):
+        _, answer, elapsed = text.split(" ")
+        rig.on_advice(None if answer == "None" else float(answer), int(elapsed))
+    else:
+        rig.log(text)
+
+
 class ObservedGuard:
     """What the probe reported of the board's guard after its last tick."""
 
@@ -226,13 +235,8 @@ class VirtualBoardController:
             kind, _, payload = protocol.decode(line.encode())
         except protocol.Reject:
             return
-        if kind != "M":
-            return
-        if payload.startswith("advice "):
-            _, answer, elapsed = payload.split(" ")
-            self.rig.on_advice(None if answer == "None" else float(answer), int(elapsed))
-        else:
-            self.rig.log(payload)
+        if kind == "M":
+            deliver_message(self.rig, payload)
 
     def close(self):
         self.link.close()
