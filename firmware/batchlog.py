@@ -68,7 +68,7 @@ class BatchLog:
         self._write(0, {"count": self.count, "offset_q": self.offset_q})
 
     def _write(self, slot, payload):
-        text = " ".join("%s=%s" % (k, payload[k]) for k in sorted(payload)).encode()
+        text = protocol.format_fields(payload).encode()
         if len(text) > SLOT_BYTES - 1:
             text = text[:SLOT_BYTES - 1]
         with open(self.path, "r+b") as f:

@@ -46,12 +46,17 @@ def encode(kind, seq, payload):
     if kind == FREE_TEXT:
         text = "".join(c if " " <= c <= "~" and c != "*" else "?" for c in payload)
     else:
-        text = " ".join("%s=%s" % (k, payload[k]) for k in sorted(payload))
+        text = format_fields(payload)
     body = ("%s %s %d %s" % (MAGIC, kind, seq, text)).encode()
     budget = MAX_LINE - 10  # "*" + 8 hex + newline
     if len(body) > budget:
         body = body[:budget]
     return body + b"*" + crc(body).encode() + b"\n"
+
+
+def format_fields(payload):
+    """The key=value text of a payload dict, keys sorted (fields() parses it back)."""
+    return " ".join("%s=%s" % (k, payload[k]) for k in sorted(payload))
 
 
 def decode(line):

@@ -3,6 +3,7 @@ every guard event, log message and batch record as it arrives. Ctrl-C stops it."
 
 import time
 
+from firmware import protocol
 from safety import checks
 from safety.guard import MODE_NAMES, event_names
 
@@ -42,7 +43,7 @@ def show(console, msg, ticks):
             payload.get("n"), payload.get("sh"), int(payload.get("on", 0)) / 1000.0, payload.get("p"),
             payload.get("src"), ",".join(event_names(int(payload.get("ev", 0)))) or "-", payload.get("fb", "-")))
     elif kind == "H":
-        console.print("[bold]hello[/] %s" % " ".join("%s=%s" % kv for kv in sorted(payload.items())))
+        console.print("[bold]hello[/] %s" % protocol.format_fields(payload))
     return ticks
 
 

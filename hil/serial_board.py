@@ -9,7 +9,6 @@ With hil=True the HIL jumper is set: the board takes its sensors from the host's
 Otherwise it runs its normal loop on fixed inputs (a 22 C chamber, rated mains).
 """
 
-import base64
 import json
 import os
 import subprocess
@@ -42,12 +41,9 @@ class SerialBoard:
             raise mpvm.VMError("MicroPython VM missing: run `npm ci` (needs Node 20)")
         from hil.image import pico_image
         image = self.image if self.image is not None else pico_image()
-        files = {"/" + p: d for p, d in image.items()}
-        files.update({"/lib/" + n: (vb.VM_DIR / n).read_bytes() for n in vb.VM_LIB})
         self._tmp = tempfile.TemporaryDirectory(prefix="toastguard-serial-")
         job = Path(self._tmp.name) / "job.json"
-        job.write_text(json.dumps({"inputs": self.inputs,
-                                   "files": {p: base64.b64encode(d).decode() for p, d in files.items()}}))
+        job.write_text(json.dumps({"inputs": self.inputs, "files": vb.vm_files(image)}))
         master, self._slave = os.openpty()
         tty.setraw(self._slave)
         os.set_blocking(master, False)

@@ -44,6 +44,14 @@ class BoardReset(RuntimeError):
     """The firmware called machine.reset() (after an exception: main.py's finally)."""
 
 
+def vm_files(image):
+    """The VM's filesystem for a board image (and the virtual hardware in /lib), as the
+    {path: base64} a Node job takes."""
+    files = {"/" + path: data for path, data in image.items()}
+    files.update({"/lib/" + name: (VM_DIR / name).read_bytes() for name in VM_LIB})
+    return {p: base64.b64encode(d).decode() for p, d in files.items()}
+
+
 class BoardLink:
     """One boot of a board image on an interpreter; `exchange` is one frame each way."""
 
@@ -61,10 +69,7 @@ class BoardLink:
         if interpreter == "vm":
             if not mpvm.available():
                 raise BoardError("MicroPython VM missing: run `npm ci` (needs Node 20)")
-            files = {"/" + path: data for path, data in image.items()}
-            files.update({"/lib/" + name: (VM_DIR / name).read_bytes() for name in VM_LIB})
-            job = {"code": boot, "heapsize": 4 * 1024 * 1024,
-                   "files": {p: base64.b64encode(d).decode() for p, d in files.items()}}
+            job = {"code": boot, "heapsize": 4 * 1024 * 1024, "files": vm_files(image)}
             (tmp / "job.json").write_text(json.dumps(job))
             cmd = ["node", str(VM_DIR / "board.mjs"), str(tmp / "job.json")]
         else:
