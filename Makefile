@@ -34,18 +34,19 @@ run: install
 	$(VENV)/bin/toastguard sim
 
 # The whole suite under the Hypothesis `ci` profile, with 100 % line and branch
-# coverage of safety/ enforced.
+# coverage of safety/ enforced; then the safety report from those test results.
 test: install
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -p no:cacheprovider --cov=safety --cov-branch \
-		--cov-report=term-missing --cov-fail-under=100
+		--cov-report=term-missing --cov-fail-under=100 --junitxml=build/junit.xml
+	$(VENV)/bin/toastguard report --junit build/junit.xml --out build/report
 
 # Mutation testing of safety/ (mutmut, [tool.mutmut] in pyproject.toml): every mutant
-# must be killed or be listed as equivalent in safety/MUTANTS.md. Outside `make test`:
-# ~35 min on 2 cores.
+# must be killed or be listed as equivalent in safety/MUTANTS.md; the results are recorded
+# in safety/MUTATION.json for the report. Outside `make test`.
 mutation: install
 	rm -rf mutants
-	HYPOTHESIS_PROFILE=ci $(VENV)/bin/mutmut run --max-children 2
-	$(VENV)/bin/mutmut results
+	HYPOTHESIS_PROFILE=mutation $(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/toastguard report --record-mutation mutants --out build/report
 
 clean:
 	rm -rf $(VENV) node_modules .hypothesis .coverage *.egg-info mutants

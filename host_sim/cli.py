@@ -11,7 +11,8 @@ from host_sim import models, runner, scenario
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_HAZARD = 3
-EXIT_UNPROVEN = 1  # prove: a solver time-out left a property unproven
+EXIT_UNPROVEN = 1  # prove: a solver time-out left a property unproven; report: a named
+# test failed or a proof did not hold (the report is still written)
 
 
 class BadInput(Exception):
@@ -64,6 +65,15 @@ def _parser():
     prove = verbs.add_parser("prove", help="machine-checked proofs of the invariants I1-I6 (z3)")
     prove.add_argument("--jobs", type=int, default=2, help="worker processes")
     prove.set_defaults(func=cmd_prove)
+    report = verbs.add_parser("report", help="safety traceability: hazard -> invariant -> tests -> proofs -> mutants")
+    report.add_argument("--out", default="build/report", help="directory for safety-report.md and .html "
+                        "(default: build/report)")
+    report.add_argument("--junit", help="take the tests' outcomes from this JUnit XML file (pytest "
+                        "--junitxml) instead of running the tests the hazard log names")
+    report.add_argument("--record-mutation", metavar="DIR", help="first record mutmut's results from DIR "
+                        "(its mutants/ directory) into safety/MUTATION.json")
+    report.add_argument("--jobs", type=int, default=2, help="worker processes for the proofs")
+    report.set_defaults(func=cmd_report)
     hil = verbs.add_parser("hil", help="run scenarios against a board in HIL mode, in lock-step with the plant")
     where = hil.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help="the board's serial port (HIL jumper set)")
@@ -205,6 +215,38 @@ def cmd_prove(args):
     if "counterexample" in results:
         return EXIT_HAZARD
     return EXIT_OK if results == {"proven"} else EXIT_UNPROVEN
+
+
+def cmd_report(args):
+    from rich.console import Console
+
+    from safety import proofs, report
+    from safety.invariants import INVARIANTS
+    if args.jobs < 1:
+        raise BadInput("--jobs must be at least 1")
+    console = Console(stderr=True)
+    try:
+        if args.record_mutation:
+            report.record_mutation(args.record_mutation)
+        rows = report.hazard_rows()
+        with console.status("running the %d tests the hazard log names" % len(report.named_tests(rows))):
+            outcomes = (report.test_outcomes(args.junit) if args.junit
+                        else report.run_named_tests(report.named_tests(rows)))
+        with console.status("running the proofs"):
+            proof_rows = proofs.prove_all(args.jobs)
+        mutation = report.mutation_summary(report.load_mutation(), report.equivalent_mutants())
+    except report.ReportError as e:
+        raise BadInput(str(e)) from None
+    source = "test results in %s" % args.junit if args.junit else "a run of the named tests"
+    markdown = report.render(rows, outcomes, proof_rows, mutation, INVARIANTS, source)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "safety-report.md").write_text(markdown)
+    (out / "safety-report.html").write_text(report.to_html(markdown))
+    for line in report.summary_lines(rows, outcomes, proof_rows, mutation)[4:-1]:
+        print(line.strip("| ").replace(" | ", ": "))
+    print("report: %s, %s" % (out / "safety-report.md", out / "safety-report.html"))
+    return EXIT_OK if report.healthy(rows, outcomes, proof_rows) else EXIT_UNPROVEN
 
 
 def cmd_hil(args):
@@ -367,9 +409,11 @@ def _print_summary(result):
     console = Console(width=max(100, Console().width))
     console.print(table)
     verdict = "[bold red]HAZARD[/]: " + "; ".join(result["hazard_reasons"]) if result["hazard"] else "[green]no hazard[/]"
+    hardware = [text for opened, text in ((result["cutout_opened"], "BIMETAL CUT-OUT OPENED"),
+                                          (result["fuse_blown"], "FUSE BLOWN")) if opened]
     console.print("%s | max chamber %.1f C, surface %.1f C, fuse %.1f C%s" % (
         verdict, result["max_chamber_c"], result["max_surface_c"], result["max_fuse_c"],
-        " | FUSE BLOWN" if result["fuse_blown"] else ""))
+        "".join(" | " + text for text in hardware)))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,14 @@ FIRE_SURFACE_C = 350.0
 FIRE_CHAMBER_C = 300.0
 UNCONTROLLED_MAX_S = 1.0  # a relay or magnet releases in < 50 ms; 1 s is 10 control ticks
 
-# Thermal cut-off fuse (TCO, IEC 60691): rated functioning temperature Tf = 240 C, in a
-# clip on the chamber's top reflector (see safety/FUSE.md). One-shot: once open, the
-# element is cut for good.
+# The hardware layers in series with the element (safety/FUSE.md is their specification;
+# tests/test_fuse_spec.py holds these numbers to it). The simulator opens each at the top
+# of its tolerance band, the latest it may open.
+# Thermal cut-off (TCO, IEC 60691): Tf = 240 C (+0/-10), one-shot, on the chamber top.
 FUSE_TF_C = 240.0
+# Bimetal cut-out (thermal timer): a bimetal strip heated by a winding in series with the
+# element, so it integrates the element's dose ((V/V_rated)^2 x on-time) since the carriage
+# went down; it opens the element circuit at 220 s +-10 % of rated-equivalent on-time and
+# is re-set mechanically when the carriage rises.
+CUTOUT_DOSE_S = 220.0
+CUTOUT_TOLERANCE = 0.10

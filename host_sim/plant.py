@@ -52,8 +52,9 @@ LATENT_VAPOUR = 2257e3  # J/kg at 100 C
 EVAPORATION_C = 100.0
 CRUMB_CONDUCTIVITY = 0.16  # W/mK, moist crumb (Zanoni et al. 1995: 0.07-0.2)
 
-# --- thermal cut-off fuse body (see safety/FUSE.md for the part): on the chamber top wall
-FUSE_TAU_S = 20.0  # TCO in a clip on the reflector: time constant of case + clip
+# --- thermal cut-off body (safety/FUSE.md gives the part and its placement)
+FUSE_TAU_S = 20.0  # TCO in a clip on the chamber's top reflector: time constant of case
+# and clip; it follows the chamber, whose overheating (crumb tray, housing) it ends
 # --- NTC bead in the airflow above the slots
 THERMISTOR_TAU_S = 2.5  # 1.6 mm glass bead in moving air (ATC Semitec 104GT: ~2-3 s)
 DETACHED_TAU_S = 15.0  # fallen out of its clip onto the cool base: relaxes to it

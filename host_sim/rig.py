@@ -1,9 +1,10 @@
 """The virtual hardware around the board: thermistor divider and ADC, mains, relay,
 carriage with its hold magnet and switch, thermal fuse, watchdog, board power, faults.
 
-The element is powered only when mains is present, the fuse is intact, the carriage is
-down (its switch is in series with the element, as in every pop-up toaster) and the
-relay is closed (commanded, or welded).
+The element is powered only when mains is present, the thermal fuse and the bimetal
+cut-out are closed, the carriage is down (its switch is in series with the element, as in
+every pop-up toaster) and the relay is closed (commanded, or welded). A jammed carriage
+(a bagel wedged in the slot, a lever held down) stays down whatever the magnet does.
 """
 
 import math
@@ -41,6 +42,9 @@ class Rig:
         self.carriage_down = False
         self.hold_until_ms = -1
         self.fuse_open = False
+        self.cutout_open = False
+        self.cutout_dose_ms = 0.0  # the bimetal timer's dose since the carriage went down
+        self.cutout_welded = False  # its contacts welded: benchmarks/double_fault.py's triple fault
         self.last_feed_ms = 0
         self.stuck_adc = None
         self.last_adc = 0
@@ -128,17 +132,28 @@ class Rig:
             step = min(PLANT_STEP_MS, end - self.now_ms)
             self._carriage()
             welded = self.fault_active("relay_welded")
-            self.energised = (self.powered() and not self.fuse_open and self.carriage_down
-                              and (self.relay_cmd or welded))
+            self.energised = (self.powered() and not self.fuse_open and not self.cutout_open
+                              and self.carriage_down and (self.relay_cmd or welded))
             self.plant.thermistor_detached = self.fault_active("thermistor_detached")
             self.plant.step(step / 1000.0, self.energised)
             if self.plant.fuse_c >= hazard.FUSE_TF_C:
                 self.fuse_open = True
+            self._bimetal_timer(step)
             self.now_ms += step
+
+    def _bimetal_timer(self, step_ms):
+        if not self.carriage_down:
+            self.cutout_dose_ms = 0.0
+            self.cutout_open = False
+        elif self.energised:
+            self.cutout_dose_ms += step_ms * (self.toaster.supply_v / self.toaster.rated_v) ** 2
+            limit_ms = 1000.0 * hazard.CUTOUT_DOSE_S * (1.0 + hazard.CUTOUT_TOLERANCE)
+            self.cutout_open = self.cutout_dose_ms >= limit_ms and not self.cutout_welded
 
     def _carriage(self):
         if not self.powered():
             self.board_off()
         held = self.now_ms < self.hold_until_ms
-        if self.carriage_down and not held and not self.latch_cmd:
+        jammed = self.fault_active("carriage_jammed")
+        if self.carriage_down and not held and not self.latch_cmd and not jammed:
             self.carriage_down = False

@@ -59,6 +59,8 @@ class Simulation:
         self.current = None
         self.uncontrolled_ms = 0
         self.max_uncontrolled_ms = 0
+        self.hardware_opened = []
+        self.cutout_opened = False
         self.watchdog_resets = 0
         self.exceptions = 0
 
@@ -202,14 +204,28 @@ class Simulation:
 
     # --- observation ------------------------------------------------------------------------
     def _track_uncontrolled(self):
+        """Heating against the guard is a hazard where the carriage switch can end it; with
+        the carriage jammed too (a double fault) the hardware layers in FUSE.md are the
+        barrier, judged by the fire thresholds."""
         rig = self.rig
         if rig.energised and self.current is not None:
             self.current["heater_on_ms"] += limits.TICK_MS
-        if rig.energised and not rig.relay_cmd:
+        self._track_hardware_layers()
+        if rig.energised and not rig.relay_cmd and not rig.fault_active("carriage_jammed"):
             self.uncontrolled_ms += limits.TICK_MS
             self.max_uncontrolled_ms = max(self.max_uncontrolled_ms, self.uncontrolled_ms)
         else:
             self.uncontrolled_ms = 0
+
+    def _track_hardware_layers(self):
+        rig = self.rig
+        for layer, opened in (("bimetal_cutout", rig.cutout_open), ("thermal_fuse", rig.fuse_open)):
+            if opened and layer not in self.hardware_opened:
+                self.hardware_opened.append(layer)
+                self.cutout_opened = self.cutout_opened or layer == "bimetal_cutout"
+                self._event(layer, "%s opened: element cut in hardware" % layer.replace("_", " "))
+            elif not opened and layer in self.hardware_opened:
+                self.hardware_opened.remove(layer)  # the cut-out re-sets with the carriage
 
     def _record(self):
         rig, p = self.rig, self.rig.plant
@@ -244,6 +260,7 @@ class Simulation:
             "scenario": self.scenario.name,
             "hazard": bool(reasons),
             "fuse_blown": self.rig.fuse_open,
+            "cutout_opened": self.cutout_opened,
             "max_chamber_c": round(p.max_chamber_c, 2),
             "max_surface_c": round(p.max_surface_c, 2),
             "max_fuse_c": round(p.max_fuse_c, 2),

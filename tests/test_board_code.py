@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # The Pi Zero runs CPython: these files are not on the Pico (no MicroPython rules).
 ZERO_ONLY = ("firmware/hw/zero.py", "firmware/main_zero.py", "firmware/model_onnx.py",
-             "safety/proofs.py")  # the last: the host's proof harness (z3), never on a board
+             "safety/proofs.py", "safety/report.py")  # the last two: host tools (z3, pytest), never on a board
 # The virtual board's machine/time shims run on the MicroPython VM too (not on the Pico).
 VM_SHIMS = sorted((ROOT / "hil" / "vm").glob("*.py"))
 BOARD_FILES = sorted(p for d in ("firmware", "safety") for p in (ROOT / d).rglob("*.py")) + VM_SHIMS

@@ -47,7 +47,7 @@ def test_fallback_table_is_the_plants_cold_start():
 def test_every_adversary_across_every_fault_is_safe(adversary, kind):
     sc = default()
     if kind:
-        duration = 30.0 if kind in ("power_loss", "loop_stall") else None
+        duration = 30.0 if kind in scenario.TRANSIENT_FAULTS else None
         sc.faults = [scenario.Fault(kind, 60.0, duration), scenario.Fault(kind, 240.0, duration)]
     result, _ = simulate(sc, adversary)
     assert result["hazard"] is False, result["hazard_reasons"]

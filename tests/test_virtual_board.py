@@ -70,7 +70,7 @@ def test_default_scenario_on_the_vm_matches_cpython_and_the_host_loop(mpy_image,
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("kind", VM_FAULTS)
 def test_faults_give_the_same_guard_decisions_tick_for_tick(kind, mpy_image, py_image):
-    duration = 30.0 if kind in ("power_loss", "loop_stall") else None
+    duration = 30.0 if kind in scenario.TRANSIENT_FAULTS else None
     sc = default(2, [scenario.Fault(kind, 60.0, duration), scenario.Fault(kind, 200.0, duration)])
     vm_result, _ = assert_same_decisions(sc, mpy_image, py_image)
     host_result, _ = simulate_in_process(sc)
