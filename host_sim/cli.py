@@ -4,6 +4,7 @@ import argparse
 import csv
 import json
 import sys
+import time
 from pathlib import Path
 
 from host_sim import models, runner, scenario
@@ -42,6 +43,16 @@ def _parser():
                      help="host: the firmware loop in this process (default); vm: the Pico "
                      "image (.mpy, its compiled model) on the MicroPython VM in lock-step")
     sim.set_defaults(func=cmd_sim)
+    fuzz = verbs.add_parser("fuzz", help="adversarial campaign: Hypothesis over scenarios, models and faults")
+    fuzz.add_argument("--examples", type=int, default=1000, help="cases to run (default: 1000)")
+    fuzz.add_argument("--model", help="an .onnx file or adversarial:NAME (default: every adversary "
+                      "and the shipped model)")
+    fuzz.add_argument("--jobs", type=int, default=None, help="worker processes (default: 2, or 1 on one core)")
+    fuzz.add_argument("--seed", type=int, default=None, help="campaign seed (default: random, printed)")
+    fuzz.add_argument("--report", help="write fuzz-report.md, fuzz.json, plots and the worst cases here")
+    fuzz.add_argument("--out", default=None, help="where the shrunk counterexample goes "
+                      "(default: DIR/counterexample.toml with --report, else ./fuzz-counterexample.toml)")
+    fuzz.set_defaults(func=cmd_fuzz)
     train = verbs.add_parser("train", help="make the data, train the model, export ONNX + manifest + card")
     train.add_argument("--out", help="directory for toast_time.onnx, its manifest and MODEL_CARD.md "
                        "(default: model/, and the compiled module goes to firmware/)")
@@ -125,6 +136,65 @@ def cmd_sim(args):
         plot_trace(sim.trace, result, args.plot)
     _print_summary(result)
     return EXIT_HAZARD if result["hazard"] else EXIT_OK
+
+
+def cmd_fuzz(args):
+    import random
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from host_sim import fuzz, fuzz_report
+    jobs = fuzz.default_jobs() if args.jobs is None else args.jobs
+    if args.examples < 1 or jobs < 1:
+        raise BadInput("--examples and --jobs must be at least 1")
+    if args.report and Path(args.report).exists() and not Path(args.report).is_dir():
+        raise BadInput("--report %s: not a directory" % args.report)
+    out = Path(args.out) if args.out else (Path(args.report) / "counterexample.toml" if args.report
+                                            else Path("fuzz-counterexample.toml"))
+    if not args.report and not out.parent.is_dir():
+        raise BadInput("--out %s: directory %s does not exist" % (out, out.parent))
+    if args.model is not None:
+        try:
+            models.load(args.model, sleep_ms=lambda ms: None)
+        except models.ModelRefused as e:
+            raise BadInput("model refused: %s" % e) from None
+    seed = random.SystemRandom().randrange(2 ** 31) if args.seed is None else args.seed
+    console = Console(stderr=True)
+    console.print("toastguard fuzz: %d cases, %d job(s), seed %d, model %s" % (
+        args.examples, jobs, seed, args.model or "every adversary + the shipped model"))
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]} cases/s"), TextColumn("violations: {task.fields[violations]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("fuzzing", total=args.examples, rate="-", violations=0)
+        started = time.perf_counter()
+        found = [0]
+
+        def on_progress(cases, violations):
+            found[0] += violations
+            done = progress.tasks[0].completed + cases
+            rate = "%.0f" % (done / max(time.perf_counter() - started, 1e-9))
+            progress.update(task, advance=cases, rate=rate, violations=found[0])
+
+        stats, failures, seconds = fuzz.campaign(args.examples, args.model, jobs, seed, on_progress)
+    data = fuzz_report.summary(stats, failures, seconds, args.examples, jobs, seed, args.model)
+    if args.report:
+        console.print("report: %s" % fuzz_report.write(args.report, data, stats))
+    print("%d cases, %d toast cycles in %.1f s (%.0f cycles/s); guard: worst %d extra ticks; model: mean |dE error|"
+          " %s, %d burnt, %d under-toasted" % (
+              stats.cases, stats.cycles, seconds, stats.cycles / max(seconds, 1e-9), stats.extra_ticks,
+              data["model_quality"]["mean_abs_delta_e_error"], stats.burnt, stats.under))
+    if not failures:
+        print("no safety violation")
+        return EXIT_OK
+    out.parent.mkdir(parents=True, exist_ok=True)
+    toml, reasons = failures[0]
+    out.write_text(toml)
+    for i, (more, _) in enumerate(failures[1:], 2):
+        out.with_name("%s-%d.toml" % (out.stem, i)).write_text(more)
+    print("SAFETY VIOLATION: %s\nshrunk case: %s (replay: toastguard sim %s)" % ("; ".join(reasons), out, out))
+    return EXIT_HAZARD
 
 
 def cmd_train(args):

@@ -61,6 +61,23 @@ DETACHED_TAU_S = 15.0  # fallen out of its clip onto the cool base: relaxes to i
 DETACHED_BASE_FRACTION = 0.1  # the base sits ~10 % of the way from ambient to chamber
 
 
+# Products and relaxation factors the plant uses every step, computed once (the same
+# floating-point operations, in the same order, as written out in full).
+SIGMA_EA_WALL = SIGMA * ELEMENT_TO_WALL_EA_M2
+SIGMA_EA_BREAD = SIGMA * ELEMENT_TO_BREAD_EA_M2
+SIGMA_EA_BREAD_WALL = SIGMA * BREAD_TO_WALL_EA_M2
+_RELAX = {}
+
+
+def _relax(dt, tau):
+    """1 - exp(-dt/tau): the share of the gap a first-order node closes in dt."""
+    key = (dt, tau)
+    factor = _RELAX.get(key)
+    if factor is None:
+        factor = _RELAX[key] = 1.0 - math.exp(-dt / tau)
+    return factor
+
+
 def browning_rate(surface_c, k0_factor):
     """k(T) of the browning kinetics, 1/s."""
     t_k = surface_c + KELVIN
@@ -145,6 +162,7 @@ class Plant:
         self.fuse_c = start
         self.thermistor_c = start
         self.thermistor_detached = False
+        self.fire_w = 0.0  # heat from burning crumbs into the chamber (rig.CRUMB_FIRE_W)
         self.bread = None
         self.max_chamber_c = start
         self.max_surface_c = start
@@ -159,33 +177,38 @@ class Plant:
         """Advance dt seconds; `energised` is whether mains reaches the element."""
         te = self.element_c + KELVIN
         tc = self.chamber_c + KELVIN
-        q_wall = SIGMA * ELEMENT_TO_WALL_EA_M2 * (te ** 4 - tc ** 4)
+        te4, tc4 = te ** 4, tc ** 4
+        q_wall = SIGMA_EA_WALL * (te4 - tc4)
         q_air = ELEMENT_TO_AIR_W_K * (te - tc)
         q_loss = CHAMBER_TO_AMBIENT_W_K * (self.chamber_c - self.ambient_c)
         b = self.bread
         if b is None:
-            q_bread_rad = SIGMA * ELEMENT_TO_BREAD_EA_M2 * (te ** 4 - tc ** 4)
+            q_bread_rad = SIGMA_EA_BREAD * (te4 - tc4)
             q_chamber_bread = 0.0
             q_wall += q_bread_rad  # an empty slot: that radiation lands on the far wall
         else:
             ts = b.surface_c + KELVIN
-            q_bread_rad = SIGMA * ELEMENT_TO_BREAD_EA_M2 * (te ** 4 - ts ** 4)
+            ts4 = ts ** 4
+            q_bread_rad = SIGMA_EA_BREAD * (te4 - ts4)
             q_chamber_bread = CHAMBER_TO_BREAD_W_K * (self.chamber_c - b.surface_c)
-            q_chamber_bread += SIGMA * BREAD_TO_WALL_EA_M2 * (tc ** 4 - ts ** 4)
+            q_chamber_bread += SIGMA_EA_BREAD_WALL * (tc4 - ts4)
             q_core = b.core_conductance * (b.surface_c - b.core_c)
             b.add_heat(q_bread_rad + q_chamber_bread - q_core, q_core, dt)
-            self.max_surface_c = max(self.max_surface_c, b.surface_c)
+            if b.surface_c > self.max_surface_c:
+                self.max_surface_c = b.surface_c
         p = self.element_power(energised)
         self.element_c += (p - q_wall - q_air - (q_bread_rad if b is not None else 0.0)) * dt / ELEMENT_HEAT_CAP_J_K
-        self.chamber_c += (q_wall + q_air - q_loss - q_chamber_bread) * dt / CHAMBER_HEAT_CAP_J_K
-        self.fuse_c += (self.chamber_c - self.fuse_c) * (1.0 - math.exp(-dt / FUSE_TAU_S))
+        self.chamber_c += (q_wall + q_air + self.fire_w - q_loss - q_chamber_bread) * dt / CHAMBER_HEAT_CAP_J_K
+        self.fuse_c += (self.chamber_c - self.fuse_c) * _relax(dt, FUSE_TAU_S)
         self._step_thermistor(dt)
-        self.max_chamber_c = max(self.max_chamber_c, self.chamber_c)
-        self.max_fuse_c = max(self.max_fuse_c, self.fuse_c)
+        if self.chamber_c > self.max_chamber_c:
+            self.max_chamber_c = self.chamber_c
+        if self.fuse_c > self.max_fuse_c:
+            self.max_fuse_c = self.fuse_c
 
     def _step_thermistor(self, dt):
         if self.thermistor_detached:
             base = self.ambient_c + DETACHED_BASE_FRACTION * (self.chamber_c - self.ambient_c)
-            self.thermistor_c += (base - self.thermistor_c) * (1.0 - math.exp(-dt / DETACHED_TAU_S))
+            self.thermistor_c += (base - self.thermistor_c) * _relax(dt, DETACHED_TAU_S)
         else:
-            self.thermistor_c += (self.chamber_c - self.thermistor_c) * (1.0 - math.exp(-dt / THERMISTOR_TAU_S))
+            self.thermistor_c += (self.chamber_c - self.thermistor_c) * _relax(dt, THERMISTOR_TAU_S)

@@ -10,7 +10,7 @@ from host_sim.bread import PRESET_NAMES
 
 FAULT_KINDS = ("thermistor_open", "thermistor_short", "thermistor_stuck",
                "thermistor_detached", "adc_noise", "relay_welded", "loop_stall",
-               "power_loss", "model_nan", "carriage_jammed")
+               "power_loss", "model_nan", "carriage_jammed", "crumb_fire")
 # Faults that stop by themselves in the tests' fault matrices (a user frees a jammed
 # carriage; power returns; the loop recovers), so a batch can still end.
 TRANSIENT_FAULTS = ("power_loss", "loop_stall", "carriage_jammed")
@@ -20,12 +20,14 @@ BEYOND_SOFTWARE = (frozenset(("relay_welded", "carriage_jammed")),)
 DEFAULT_PATH = Path(__file__).with_name("scenarios") / "default.toml"
 
 # Bounds: the appliance's rating (IEC 60335-1: rooms of 5-40 C; element and mains within
-# the tolerances the guard's caps were set for, see safety/limits.py).
+# the tolerances the guard's caps were set for, see safety/limits.py). The element is the
+# 900 W part within its power tolerance (IEC 60335-1, 10.1: +5 % / -10 %); the guard
+# cannot measure power, so a stronger element is another product with its own limits.
 TOASTER_KEYS = {
     "ambient_c": (5.0, 40.0),
     "supply_v": (50.0, 280.0),
     "rated_v": (100.0, 240.0),
-    "element_w": (800.0, 1000.0),
+    "element_w": (810.0, 945.0),
     "chamber_start_c": (5.0, 250.0),
 }
 SUPPLY_RATIO = (0.5, 1.2)  # supply_v / rated_v the simulator accepts (the guard cuts >1.1)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from model import data
+from safety import limits
 
 HIDDEN = (16, 12)
 CLIP_S = (5.0, 240.0)
@@ -255,7 +256,8 @@ def card(manifest):
         "approximates the smooth time surface in steps), and the MLP's ops run on the Pico.", "",
         "## Where it is weak",
         "- Dark shades of frozen, thick or dense bread at low mains need more than 240 s; the",
-        "  graph clips at 240 s and the guard's caps (240 s on, 190 s at rated voltage) end",
+        "  graph clips at 240 s and the guard's caps (%d s on, %d s at rated voltage) end" % (
+            limits.TIME_CAP_MS // 1000, limits.DOSE_CAP_MS // 1000),
         "  such batches lighter.",
         "- Rye and wholemeal share their panel values (water 0.40, sugar 0.04), so rye's denser",
         "  crumb is invisible to it; loaf-to-loaf spread in water and sugar is label noise.",

@@ -42,8 +42,12 @@ def event_names(events):
 
 
 def dose_increment(dt_ms, supply_pm):
-    """Rated-voltage-equivalent on-time (ms x 1000) of dt_ms at supply_pm, rounded up."""
-    return (dt_ms * supply_pm * supply_pm + 999) // 1000
+    """Rated-voltage-equivalent on-time (ms x 1000) of dt_ms at supply_pm, rounded up;
+    above rated, the over-voltage counts OVERVOLT_WEIGHT times more (limits.py)."""
+    pm = supply_pm
+    if pm > 1000:
+        pm += (pm - 1000) * L.OVERVOLT_WEIGHT
+    return (dt_ms * pm * pm + 999) // 1000
 
 
 class Guard:

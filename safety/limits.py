@@ -26,25 +26,33 @@ WATCHDOG_MS = const(2000)  # hardware watchdog: the board resets (heater pin low
 TIME_CAP_MS = const(240000)  # absolute: 4 min of real heater-on time, whatever the
 # voltage; at 0.8 x rated mains this is what ends the darkest batches.
 # The dose cap, in on-time at rated voltage (see the supply weighting below), one for every
-# shade. Set from the plant: a dried-out 10 mm slice (the thinnest the toaster is rated
-# for) reaches the 350 C bread fire threshold after ~200 s of rated-voltage heating from
-# cold (~150 s from a 150 C chamber); the cap stays ~10 s below that. It is a fire limit,
-# not a browning limit: per-shade caps set from white bread cut rye, gluten-free and frozen
-# bread short even at shade 1, while the fire threshold does not depend on the shade.
+# shade. It is a fire limit, not a browning limit: the bread surface must stay below the
+# 350 C fire threshold (host_sim/hazard.py) whatever the model asks. Set from the plant by
+# `python -m benchmarks.fire_envelope`: every bread preset, fresh and frozen, 10-30 mm,
+# 0.8-1.1 x rated mains, the element at the top of its IEC 60335-1 power tolerance
+# (+5 %), from cold and back to back; heating without end, the first slice to reach
+# 350 C sets the cap, less at least 10 s. From cold at rated voltage that is a 10 mm
+# brioche (~189 s); thick (25-30 mm) slices dry into a thin, poorly conducting crust and
+# char fastest after a previous batch or at high mains. (An earlier cap of 190 s set from a
+# 10 mm white slice alone let the fuzz campaign burn a 30 mm slice: issue 7.)
 # Between the model's advice and this cap the toast may burn; nothing else can.
-# From cold at rated voltage, fresh white bread is cut short only at shades 6-7, frozen
-# white from shade 5, and slow breads (rye, gluten-free) from shade 4-5.
-DOSE_CAP_MS = const(190000)
+DOSE_CAP_MS = const(165000)
 SHADE_MIN = const(1)
 SHADE_MAX = const(7)
-# A hot chamber dries and chars bread sooner: the cap shrinks by 0.4 s per degree of the
-# start reading above 30 C (the plant's fire time falls ~0.37 s per degree).
+# A hot chamber (a batch just before) dries and chars bread sooner: the cap shrinks by
+# 0.5 s per degree of the start reading above 30 C (the envelope at rated mains; at high
+# mains the fire time falls faster, which the over-voltage weight below covers).
 HOT_DERATE_FROM_DC = const(300)
-HOT_DERATE_MS_PER_DC = const(40)
+HOT_DERATE_MS_PER_DC = const(50)
 MIN_CAP_MS = const(20000)  # never below this: a 20 s batch cannot dry, let alone char
 # Element energy scales with the square of the mains voltage: the guard weights on-time
 # by (V / V_rated)^2 and holds that dose under the cap; at low mains the wall-clock
 # time cap above ends the batch first (240 s at 0.8 x rated is a 154 s dose).
+# Above rated voltage a slice's fire time falls much faster than 1/power (its dry crust
+# settles hotter in the element's radiation), so each per-mille above rated counts
+# OVERVOLT_WEIGHT more times: at 1.05 x rated a second of heating weighs (1.55)^2 = 2.4 s,
+# at 1.1 x rated (2.1)^2 = 4.4 s (fitted to the envelope's 241.5 V and 253 V cases).
+OVERVOLT_WEIGHT = const(10)
 SUPPLY_MAX_PM = const(1100)  # per-mille of rated: +10 % is the mains tolerance
 # (IEC 60038); above it the element is over-driven and the guard will not heat
 SUPPLY_MIN_PM = const(800)  # below 0.8 x rated the element cannot toast within the caps

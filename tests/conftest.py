@@ -3,11 +3,12 @@ import os
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from host_sim.fuzz import FUZZ_SETTINGS
+
 # `ci`: derandomized, no example database, bounded; `fuzz`: long campaigns outside CI.
 settings.register_profile("ci", derandomize=True, database=None, max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("fuzz", max_examples=20000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", FUZZ_SETTINGS)
 # `mutation`: as `ci` but without shrinking: a killed mutant only needs one failing
 # example, and shrinking a failing state-machine run dominated `make mutation`.
 settings.register_profile("mutation", parent=settings.get_profile("ci"),

@@ -128,8 +128,10 @@ def heat_until_done(d):
 
 
 @pytest.mark.parametrize("supply, on_ms, event", [
-    # the dose cap's energy: in 1/1.21 of the time at 1.1 x rated, in full at rated
-    (L.SUPPLY_MAX_PM, L.DOSE_CAP_MS / 1.21, EV_DOSE_CAP),
+    # the dose cap's energy: at 1.1 x rated in 1/1.7^2 of the time (the over-voltage
+    # weight), just above rated in 1/1.007^2, at rated in full
+    (L.SUPPLY_MAX_PM, L.DOSE_CAP_MS / (1.0 + 0.1 * (1 + L.OVERVOLT_WEIGHT)) ** 2, EV_DOSE_CAP),
+    (1001, L.DOSE_CAP_MS / (1.0 + 0.001 * (1 + L.OVERVOLT_WEIGHT)) ** 2, EV_DOSE_CAP),
     (1000, L.DOSE_CAP_MS, EV_DOSE_CAP),
     # at 0.8 x rated the same advice is a 0.64 dose: the model's time runs in full
     (L.SUPPLY_MIN_PM, 239000, EV_DONE),
@@ -156,6 +158,13 @@ def test_dose_increment_rounds_up():
     assert dose_increment(100, 1000) == 100000
     assert dose_increment(1, 1) == 1
     assert dose_increment(0, 1000) == 0
+
+
+def test_dose_increment_weighs_over_voltage_from_just_above_rated():
+    assert dose_increment(1000, 999) == 998001
+    assert dose_increment(1000, 1000) == 1000000
+    assert dose_increment(1000, 1001) == (1001 + L.OVERVOLT_WEIGHT) ** 2
+    assert dose_increment(1000, 1100) == (1100 + 100 * L.OVERVOLT_WEIGHT) ** 2
 
 
 def test_event_names():

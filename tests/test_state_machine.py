@@ -82,7 +82,7 @@ class ToasterMachine(RuleBasedStateMachine):
     def fault(self, kind, duration):
         if beyond_software([f.kind for f in self.sim.rig.faults] + [kind]):
             return  # hazard H15: the hardware layers' case (benchmarks/double_fault.py)
-        self.sim.rig.faults.append(Fault(kind, self.sim.rig.now_ms / 1000.0, duration))
+        self.sim.rig.add_fault(Fault(kind, self.sim.rig.now_ms / 1000.0, duration))
 
     @rule(seconds=st.integers(1, 240))
     def time_passes(self, seconds):

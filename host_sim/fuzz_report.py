@@ -1,0 +1,99 @@
+"""What `toastguard fuzz --report DIR` writes: fuzz-report.md, fuzz.json, two plots and
+the worst model failures as replayable scenario files."""
+
+import json
+import statistics
+from pathlib import Path
+
+from host_sim.fuzz import UNDER_TOASTED_BY
+
+
+def summary(stats, failures, seconds, examples, jobs, seed, model_spec):
+    errors = stats.errors
+    return {
+        "model": model_spec or "every adversary and the shipped model",
+        "examples": examples, "cases": stats.cases, "cycles": stats.cycles, "jobs": jobs, "seed": seed,
+        "seconds": round(seconds, 1),
+        "cases_per_s": round(stats.cases / seconds, 1) if seconds else None,
+        "cycles_per_s": round(stats.cycles / seconds, 1) if seconds else None,
+        "simulated_hours": round(stats.sim_ms / 3.6e6, 1),
+        "safety": {"violations": len(failures), "counterexamples": [{"reasons": r} for _, r in failures]},
+        "guard_reaction": {"worst_extra_ticks": stats.extra_ticks, "cutoff_trips": stats.cutoff_trips,
+                           "worst_overshoot_c": None if stats.overshoot_c is None else round(stats.overshoot_c, 2)},
+        "layers": dict(sorted(stats.layers.items(), key=lambda kv: -kv[1])),
+        "model_quality": {
+            "batches": len(errors),
+            "mean_abs_delta_e_error": round(statistics.fmean(abs(e) for e in errors), 2) if errors else None,
+            "burnt": stats.burnt, "under_toasted": stats.under,
+            "worst": [{"delta_e_error": e} for _, e, _ in stats.worst],
+        },
+    }
+
+
+def write(out_dir, data, stats):
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fuzz.json").write_text(json.dumps(data, indent=2) + "\n")
+    worst_files = []
+    for i, (_, error, toml) in enumerate(stats.worst, 1):
+        path = out / ("worst-model-%d.toml" % i)
+        path.write_text("# the model's %d. worst batch in this campaign: dE off by %+.1f\n%s" % (i, error, toml))
+        worst_files.append(path.name)
+    _plots(out, stats)
+    (out / "fuzz-report.md").write_text(markdown(data, worst_files))
+    return out / "fuzz-report.md"
+
+
+def markdown(d, worst_files):
+    q, r = d["model_quality"], d["guard_reaction"]
+    safety = "no violation" if not d["safety"]["violations"] else "**%d violation(s)**: %s" % (
+        d["safety"]["violations"], "; ".join(", ".join(c["reasons"]) for c in d["safety"]["counterexamples"]))
+    lines = ["# toastguard fuzz campaign", "",
+             "Model: %s. %d cases (%d toast cycles, %.1f simulated hours) in %.1f s on %d process(es), seed %d:"
+             " %.1f cases/s, %.1f cycles/s." % (d["model"], d["cases"], d["cycles"], d["simulated_hours"],
+                                                d["seconds"], d["jobs"], d["seed"], d["cases_per_s"] or 0,
+                                                d["cycles_per_s"] or 0), "",
+             "## Safety (the guard's job)", "", "Result: %s." % safety, "",
+             "| guard reaction | worst over the campaign |", "|---|---|",
+             "| extra ticks with the heater on after a reading out of range or at the cut-off | %d |" % r["worst_extra_ticks"],
+             "| cut-off trips | %d |" % r["cutoff_trips"],
+             "| chamber overshoot above the cut-off after a trip | %s |" % (
+                 "—" if r["worst_overshoot_c"] is None else "%.2f C" % r["worst_overshoot_c"]),
+             "", "Which layer acted how often (events over all cases):", "",
+             "| layer | events |", "|---|---|"]
+    lines += ["| %s | %d |" % kv for kv in d["layers"].items()]
+    lines += ["", "![guard layers](guard_layers.png)", "",
+              "## The model (the student's job)", "",
+              "%d batches; mean |dE error| %s; burnt (dE >= 46 when less was asked): %d; under-toasted"
+              " (a shade or more lighter than asked, %.0f dE): %d. Some of this is the guard's caps,"
+              " not the model: batches out of reach end light for every model (README, benchmarks.quality)."
+              % (q["batches"], q["mean_abs_delta_e_error"], q["burnt"], UNDER_TOASTED_BY, q["under_toasted"]),
+              "", "![dE error](delta_e_error.png)", "",
+              "Worst batches, replayable with `toastguard sim FILE`:", ""]
+    lines += ["- `%s` (dE %+.1f)" % (f, w["delta_e_error"]) for f, w in zip(worst_files, q["worst"])]
+    return "\n".join(lines) + "\n"
+
+
+def _plots(out, stats):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.hist(stats.errors or [0.0], bins=40)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_xlabel("dE achieved - dE asked (6 per shade)")
+    ax.set_ylabel("batches")
+    ax.set_title("browning error over the campaign")
+    fig.tight_layout()
+    fig.savefig(out / "delta_e_error.png", dpi=100)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    names = sorted(stats.layers, key=lambda k: -stats.layers[k])
+    ax.barh(names or ["(none)"], [stats.layers[n] for n in names] or [0])
+    ax.invert_yaxis()
+    ax.set_xlabel("events")
+    ax.set_title("which guard layer acted")
+    fig.tight_layout()
+    fig.savefig(out / "guard_layers.png", dpi=100)
+    plt.close(fig)

@@ -1,0 +1,143 @@
+"""The guard's state at construction and at each reset, every event a step raises, and
+the exact edges of the windows and limits that mutation testing (`make mutation`) showed
+were swept only around, not at."""
+
+import pytest
+
+from safety import advice, checks as C, limits as L, thermistor
+from safety.guard import (ARMING, EV_NO_ADVICE, EV_REARM_REFUSED, EV_START_HOT, EV_TRIP, FAULT, HEATING,
+                          IDLE, Guard)
+from tests.helpers import Drive, adc
+
+
+def adc_reading(dc):
+    """The lowest ADC count whose reading is exactly dc (deci-C)."""
+    return next(a for a in range(thermistor.ADC_FULL_SCALE + 1) if C.reading_dc(a) == dc)
+
+
+def test_a_new_guard_commands_nothing_and_holds_no_batch():
+    g = Guard()
+    assert (g.mode, g.fault, g.events, g.heater, g.latch, g.reading_dc) == (IDLE, C.OK, 0, 0, 0, None)
+    assert (g.arming_ms, g.start_dc, g.shade, g.bad_shade, g.pending_ms, g.pending_from_model) == (0, 0, 0, False, 0, False)
+    assert (g.budget_ms, g.cap_ms, g.on_ms, g.dose) == (0, 0, 0, 0)
+
+
+def test_a_batch_starts_with_no_on_time_and_no_dose():
+    d = Drive()
+    d.press(shade=4, answer=100.0)
+    d.run(5000)
+    d.tick(lever=False)
+    d.run(L.LOCKOUT_MS)
+    d.press(shade=4, answer=100.0)
+    assert d.g.mode == HEATING and (d.g.on_ms, d.g.dose) == (0, 0)
+
+
+def test_every_adc_count_reads_as_an_integer():
+    assert all(isinstance(C.reading_dc(a), (int, type(None))) for a in range(thermistor.ADC_FULL_SCALE + 1))
+
+
+def test_a_trip_raises_its_event():
+    d = Drive()
+    d.tick(counts=0)  # shorted thermistor
+    assert d.g.mode == FAULT and d.g.events & EV_TRIP
+
+
+def test_a_fault_arising_under_a_held_press_raises_both_events():
+    d = Drive()
+    d.tick(counts=0, lever=True)
+    assert d.g.events & EV_TRIP and d.g.events & EV_REARM_REFUSED
+
+
+@pytest.mark.parametrize("shade", [L.SHADE_MIN, L.SHADE_MAX])
+def test_the_extreme_shades_are_accepted(shade):
+    d = Drive()
+    d.press(shade=shade, answer=60.0)
+    assert d.g.mode == HEATING and d.g.shade == shade
+
+
+@pytest.mark.parametrize("dc, starts", [(L.START_MAX_DC - 1, True), (L.START_MAX_DC, False)])
+def test_start_max_exact_reading(dc, starts):
+    g = Guard()
+    g.step(100, adc(22), False, 1000)
+    g.rate.reset()  # jump straight to the reading under test
+    g.step(100, adc_reading(dc), False, 1000)
+    g.step(100, adc_reading(dc), True, 1000)
+    assert (g.mode == ARMING) == starts and bool(g.events & EV_START_HOT) != starts
+
+
+def test_arming_times_out_exactly_at_its_limit():
+    d = Drive()
+    d.tick(lever=True)
+    d.tick(dt=L.STALL_MS)
+    d.tick(dt=L.ARMING_TIMEOUT_MS - L.STALL_MS - 1)
+    d.tick(dt=1)
+    assert d.g.mode == ARMING  # arming_ms has just reached the limit
+    d.tick(dt=1)
+    assert d.g.mode == IDLE and d.g.events & EV_NO_ADVICE
+
+
+def test_rate_check_exact_fall():
+    r = C.RateCheck()
+    allowed = L.MAX_RATE_DC_PER_S * 100 // 1000 + L.RATE_SLACK_DC
+    r.update(100, 2000)
+    assert r.update(100, 2000 - allowed) == C.OK
+    assert r.update(100, 2000 - 2 * allowed - 1) == C.SENSOR_RATE
+
+
+def gain_check():
+    c = C.HeatingGainCheck()
+    c.update(True, 100, 1000)  # sets the fall reference
+    return c
+
+
+def test_heating_gain_reset_clears_every_window():
+    c = gain_check()
+    for _ in range(300):
+        c.update(True, 100, 1000 + _)
+    c.update(False, 100, 1000)
+    assert (c.on_ms, c.gain_ref, c.gain_ms, c.fall_ref, c.fall_ms) == (0, None, 0, None, 0)
+
+
+def test_a_fall_at_the_window_edge_starts_a_new_window():
+    c = gain_check()
+    for _ in range(L.FALL_WINDOW_MS // 100):
+        assert c.update(True, 100, 1000) == C.OK
+    assert c.update(True, 100, 1000 - L.FALL_MAX_DC) == C.OK  # the window closed: new reference
+
+
+def test_a_fall_just_inside_the_window_trips():
+    c = gain_check()
+    c.update(True, L.FALL_WINDOW_MS - 1, 1000)
+    assert c.update(True, 100, 1000 - L.FALL_MAX_DC) == C.HEATING_GAIN
+
+
+def test_a_slow_fall_across_windows_never_adds_up():
+    c = gain_check()
+    reading = 1000
+    per_step = (L.FALL_MAX_DC - 1) / (L.FALL_WINDOW_MS // 100)
+    for i in range(3 * L.FALL_WINDOW_MS // 100):
+        assert c.update(True, 100, reading - int(i * per_step)) != C.HEATING_GAIN or c.on_ms >= L.GAIN_DELAY_MS
+
+
+def test_the_gain_window_closes_exactly_at_its_length():
+    c = C.HeatingGainCheck()
+    c.update(True, L.GAIN_DELAY_MS, 500)  # warmed up, below GAIN_BELOW_DC: the gain reference
+    assert c.update(True, L.GAIN_WINDOW_MS - 1, 500) == C.OK  # one ms short of the window
+    assert c.update(True, 1, 500) == C.HEATING_GAIN  # the window is full and nothing rose
+
+
+def test_rising_while_off_reset_and_settle_edge():
+    c = C.RisingWhileOffCheck()
+    c.update(False, L.OFF_SETTLE_MS, 1000)
+    c.update(True, 100, 1000)
+    assert (c.off_ms, c.low_dc) == (0, None)
+    assert c.update(False, L.OFF_SETTLE_MS - 1, 1000) == C.OK
+    assert c.update(False, 100, 1000) == C.OK  # still settling: off_ms was one short
+    assert c.update(False, 100, 1000 + L.OFF_RISE_DC) == C.OK  # the first reading after settling is the low
+    assert c.update(False, 100, 1000 + 2 * L.OFF_RISE_DC) == C.RISING_WHILE_OFF
+
+
+def test_cap_at_the_derating_and_floor_edges():
+    assert advice.cap_ms(L.HOT_DERATE_FROM_DC) == L.DOSE_CAP_MS
+    floor_dc = L.HOT_DERATE_FROM_DC + (L.DOSE_CAP_MS - L.MIN_CAP_MS) // L.HOT_DERATE_MS_PER_DC
+    assert advice.cap_ms(floor_dc) == L.MIN_CAP_MS == advice.cap_ms(floor_dc + 1)
