@@ -143,6 +143,7 @@ class Stats:
         self.layers = {}
         self.errors = []  # dE achieved - dE asked, per batch
         self.burnt = self.under = 0
+        self.by_model = {}  # model -> [batches, sum of |dE error|, burnt, under-toasted]
         self.worst = []  # (|dE error|, error, scenario TOML) of the worst model failures
         self.extra_ticks = 0
         self.cutoff_trips = 0
@@ -164,9 +165,16 @@ class Stats:
     def _batch(self, sc, b):
         asked = SHADE_DELTA_E * b["shade_target"]
         error = b["delta_e"] - asked
+        burnt = b["burnt"] and asked < BURNT_DELTA_E
+        under = error <= -UNDER_TOASTED_BY
         self.errors.append(round(error, 2))
-        self.burnt += b["burnt"] and asked < BURNT_DELTA_E
-        self.under += error <= -UNDER_TOASTED_BY
+        self.burnt += burnt
+        self.under += under
+        row = self.by_model.setdefault(sc.model or SHIPPED, [0, 0.0, 0, 0])
+        row[0] += 1
+        row[1] += abs(error)
+        row[2] += burnt
+        row[3] += under
         self.worst.append((abs(error), round(error, 2), sc.to_toml()))
         self.worst = sorted(self.worst, key=lambda w: -w[0])[:5]
 
@@ -179,6 +187,10 @@ class Stats:
         self.errors += other.errors
         self.burnt += other.burnt
         self.under += other.under
+        for name, row in other.by_model.items():
+            mine = self.by_model.setdefault(name, [0, 0.0, 0, 0])
+            for i, v in enumerate(row):
+                mine[i] += v
         self.worst = sorted(self.worst + other.worst, key=lambda w: -w[0])[:5]
         self.extra_ticks = max(self.extra_ticks, other.extra_ticks)
         self.cutoff_trips += other.cutoff_trips

@@ -24,6 +24,7 @@ def test_a_campaign_reports_safety_and_the_model_apart(tmp_path, capsys):
     assert data["cases"] == 12 and data["safety"]["violations"] == 0
     assert data["guard_reaction"]["worst_extra_ticks"] == 0
     assert data["model_quality"]["batches"] == data["cycles"] > 0
+    assert sum(m["batches"] for m in data["model_quality"]["by_model"].values()) == data["cycles"]
     for name in ("fuzz-report.md", "delta_e_error.png", "guard_layers.png", "worst-model-1.toml"):
         assert (tmp_path / "rep" / name).is_file(), name
     assert scenario.load(tmp_path / "rep" / "worst-model-1.toml").batches
