@@ -12,11 +12,10 @@ before the chamber fire threshold. The rig (host_sim/rig.py) runs the real cut-o
 fuse rules; only the guard is absent, as in the fault.
 """
 
-import argparse
 import itertools
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
+from benchmarks import parallel_sweep
 from host_sim import hazard
 from host_sim.bread import PRESET_NAMES, Bread, sugar_factor
 from host_sim.plant import BreadNode
@@ -89,17 +88,12 @@ def summarise(results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.double_fault", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=2)
-    args = parser.parse_args(argv)
-    all_cases = list(cases())
-    with ProcessPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(run_case, all_cases, chunksize=4))
+    results = parallel_sweep("benchmarks.double_fault", __doc__, run_case, cases(), argv, chunksize=4)
     groups = summarise(results)
     low = hazard.CUTOUT_DOSE_S * (1.0 - hazard.CUTOUT_TOLERANCE)
     print("Welded relay + jammed carriage, %d cases. Cut-out opens at %.0f s +-%.0f %% of rated-equivalent"
           " on-time; the guard's dose cap is %.0f s, below the cut-out's earliest %.0f s."
-          % (len(all_cases), hazard.CUTOUT_DOSE_S, 100 * hazard.CUTOUT_TOLERANCE,
+          % (len(results), hazard.CUTOUT_DOSE_S, 100 * hazard.CUTOUT_TOLERANCE,
              limits.DOSE_CAP_MS / 1000.0, low))
     print()
     print("| slice | mains | start | cut-out before fire | hottest surface when prevented | fuse alone holds the chamber |")

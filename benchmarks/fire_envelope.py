@@ -12,11 +12,10 @@ time minus the guard's longest batch. Printed: the smallest margin per mains and
 reading, and the cases under the 10 s the limits promise.
 """
 
-import argparse
 import itertools
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
+from benchmarks import parallel_sweep
 from host_sim import hazard
 from host_sim.bread import PRESET_NAMES, Bread, sugar_factor
 from host_sim.plant import BreadNode, Plant
@@ -78,12 +77,7 @@ def run(case):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.fire_envelope", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=2)
-    args = parser.parse_args(argv)
-    all_cases = list(cases())
-    with ProcessPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(run, all_cases, chunksize=16))
+    results = parallel_sweep("benchmarks.fire_envelope", __doc__, run, cases(), argv, chunksize=16)
     table = {}
     short = []
     for case, start_c, fire, margin in results:

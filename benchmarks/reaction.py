@@ -12,11 +12,10 @@ group injects every sensor fault (open, short, stuck, detached, noise) during he
 Each case runs the real firmware loop, guard and plant (host_sim/fuzz.py's run_case).
 """
 
-import argparse
 import itertools
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
+from benchmarks import parallel_sweep
 from host_sim import fuzz, scenario
 from safety import limits
 
@@ -47,12 +46,7 @@ def run(item):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.reaction", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=2)
-    args = parser.parse_args(argv)
-    items = list(fire_cases()) + list(sensor_cases())
-    with ProcessPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(run, items, chunksize=4))
+    results = parallel_sweep("benchmarks.reaction", __doc__, run, list(fire_cases()) + list(sensor_cases()), argv, chunksize=4)
     groups = {}
     for group, hazard, react in results:
         g = groups.setdefault(group, {"n": 0, "hazards": 0, "trips": 0, "extra": 0, "overshoot": None})
