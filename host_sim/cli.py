@@ -13,7 +13,7 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_HAZARD = 3
 EXIT_UNPROVEN = 1  # prove: a solver time-out left a property unproven; report: a named
-# test failed or a proof did not hold (the report is still written)
+# test failed, a proof did not hold or a mutant survived unexplained (still written)
 
 
 class BadInput(Exception):
@@ -316,7 +316,7 @@ def cmd_report(args):
     for line in report.summary_lines(rows, outcomes, proof_rows, mutation)[4:-1]:
         print(line.strip("| ").replace(" | ", ": "))
     print("report: %s, %s" % (out / "safety-report.md", out / "safety-report.html"))
-    return EXIT_OK if report.healthy(rows, outcomes, proof_rows) else EXIT_UNPROVEN
+    return EXIT_OK if report.healthy(rows, outcomes, proof_rows, mutation) else EXIT_UNPROVEN
 
 
 def cmd_hil(args):

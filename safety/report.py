@@ -195,6 +195,8 @@ def to_html(markdown):
             "</title><style>%s</style></head><body>\n%s</body></html>\n" % (style, body))
 
 
-def healthy(rows, outcomes, proofs):
-    """Every named test passed and every proof holds."""
-    return all(outcomes.get(t) == "passed" for t in named_tests(rows)) and all(p[2] == "proven" for p in proofs)
+def healthy(rows, outcomes, proofs, mutation):
+    """Every named test passed, every proof holds, and no mutant survived unexplained."""
+    tests_pass = all(outcomes.get(t) == "passed" for t in named_tests(rows))
+    mutants_explained = mutation is None or not mutation["open"]
+    return tests_pass and all(p[2] == "proven" for p in proofs) and mutants_explained

@@ -5,7 +5,7 @@ were swept only around, not at."""
 import pytest
 
 from safety import advice, checks as C, limits as L, thermistor
-from safety.guard import (ARMING, EV_NO_ADVICE, EV_REARM_REFUSED, EV_START_HOT, EV_TRIP, FAULT, HEATING,
+from safety.guard import (ARMING, EV_DOSE_CAP, EV_NO_ADVICE, EV_REARM_REFUSED, EV_START_HOT, EV_TRIP, FAULT, HEATING,
                           IDLE, Guard)
 from tests.helpers import Drive, adc
 
@@ -141,3 +141,39 @@ def test_cap_at_the_derating_and_floor_edges():
     assert advice.cap_ms(L.HOT_DERATE_FROM_DC) == L.DOSE_CAP_MS
     floor_dc = L.HOT_DERATE_FROM_DC + (L.DOSE_CAP_MS - L.MIN_CAP_MS) // L.HOT_DERATE_MS_PER_DC
     assert advice.cap_ms(floor_dc) == L.MIN_CAP_MS == advice.cap_ms(floor_dc + 1)
+
+
+def test_a_quiet_step_raises_no_event():
+    d = Drive()
+    d.tick()
+    assert d.g.events == 0
+
+
+def test_a_jump_in_the_reading_trips_the_guard():
+    d = heating_drive()
+    allowed = L.MAX_RATE_DC_PER_S * 100 // 1000 + L.RATE_SLACK_DC
+    d.tick(counts=adc_reading(d.g.reading_dc + allowed + 1))
+    assert d.g.mode == FAULT and d.g.fault == C.SENSOR_RATE and d.g.heater == 0
+
+
+@pytest.mark.parametrize("supply", [L.SUPPLY_MIN_PM - 1, L.SUPPLY_MAX_PM + 1])
+def test_mains_out_of_range_trips_the_guard(supply):
+    d = heating_drive()
+    d.tick(supply=supply)
+    assert d.g.mode == FAULT and d.g.fault == C.SUPPLY and d.g.heater == 0
+
+
+def test_the_dose_cap_ends_heating_at_the_step_the_dose_reaches_it():
+    d = Drive()
+    d.press(shade=7, answer=239.0)
+    while d.g.mode == HEATING:
+        d.tick(temp=d.temp + 0.01)  # a chamber that warms, so no other layer trips
+    assert d.g.events & EV_DOSE_CAP and d.g.on_ms == L.DOSE_CAP_MS and d.g.dose == L.DOSE_CAP_MS * 1000
+
+
+def heating_drive():
+    d = Drive()
+    d.press(shade=4, answer=100.0)
+    d.run(1000, temp=22.5)
+    assert d.g.mode == HEATING
+    return d

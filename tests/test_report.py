@@ -57,3 +57,13 @@ def test_an_unreadable_junit_file_is_one_line(tmp_path, capsys):
     assert main(["report", "--junit", str(tmp_path / "missing.xml"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.xml" in err
+
+
+def test_an_unexplained_survivor_makes_the_report_unhealthy():
+    rows = report.hazard_rows()
+    outcomes = {t: "passed" for t in report.named_tests(rows)}
+    proven = [("I1", "induction", "proven", 1.0)]
+    record = {"date": "2026-01-01", "mutants": 3, "killed": 2, "survived": ["m9"], "not_checked": []}
+    assert not report.healthy(rows, outcomes, proven, report.mutation_summary(record, {}))
+    assert report.healthy(rows, outcomes, proven, report.mutation_summary(record, {"m9": "same value"}))
+    assert report.healthy(rows, outcomes, proven, None)
