@@ -143,7 +143,9 @@ class Stats:
         self.layers = {}
         self.errors = []  # dE achieved - dE asked, per batch
         self.burnt = self.under = 0
-        self.by_model = {}  # model -> [batches, sum of |dE error|, burnt, under-toasted]
+        # model -> [batches, sum of |dE error|, burnt, under-toasted, and the same two sums
+        # over batches that ran the model's own time: no guard event, no fault in the case]
+        self.by_model = {}
         self.worst = []  # (|dE error|, error, scenario TOML) of the worst model failures
         self.extra_ticks = 0
         self.cutoff_trips = 0
@@ -170,11 +172,14 @@ class Stats:
         self.errors.append(round(error, 2))
         self.burnt += burnt
         self.under += under
-        row = self.by_model.setdefault(sc.model or SHIPPED, [0, 0.0, 0, 0])
+        row = self.by_model.setdefault(sc.model or SHIPPED, [0, 0.0, 0, 0, 0, 0.0])
         row[0] += 1
         row[1] += abs(error)
         row[2] += burnt
         row[3] += under
+        if not sc.faults and not b["guard_events"] and b["source"] == "model":
+            row[4] += 1
+            row[5] += abs(error)
         self.worst.append((abs(error), round(error, 2), sc.to_toml()))
         self.worst = sorted(self.worst, key=lambda w: -w[0])[:5]
 
@@ -188,7 +193,7 @@ class Stats:
         self.burnt += other.burnt
         self.under += other.under
         for name, row in other.by_model.items():
-            mine = self.by_model.setdefault(name, [0, 0.0, 0, 0])
+            mine = self.by_model.setdefault(name, [0, 0.0, 0, 0, 0, 0.0])
             for i, v in enumerate(row):
                 mine[i] += v
         self.worst = sorted(self.worst + other.worst, key=lambda w: -w[0])[:5]
