@@ -35,6 +35,7 @@ from safety import checks, limits
 DATABASE_DIR = Path(".hypothesis") / "fuzz"
 SHIPPED = "shipped"  # how the report names the shipped model when a case draws it
 PROGRESS_EVERY = 10  # cases between progress messages from a worker
+WORST_KEPT = 5  # the model's worst batches kept as replayable scenarios
 SHADE_DELTA_E = 6.0  # contract: shade s targets dE = 6 s
 UNDER_TOASTED_BY = 6.0  # a whole shade lighter than asked
 SHRINK_BUDGET_S = 60.0  # shrinking stops improving a counterexample after this long: each
@@ -180,8 +181,9 @@ class Stats:
         if not sc.faults and not b["guard_events"] and b["source"] == "model":
             row[4] += 1
             row[5] += abs(error)
-        self.worst.append((abs(error), round(error, 2), sc.to_toml()))
-        self.worst = sorted(self.worst, key=lambda w: -w[0])[:5]
+        if len(self.worst) < WORST_KEPT or abs(error) > self.worst[-1][0]:
+            entry = (abs(error), round(error, 2), sc.to_toml())
+            self.worst = sorted(self.worst + [entry], key=lambda w: -w[0])[:WORST_KEPT]
 
     def merge(self, other):
         self.cases += other.cases
@@ -196,7 +198,7 @@ class Stats:
             mine = self.by_model.setdefault(name, [0, 0.0, 0, 0, 0, 0.0])
             for i, v in enumerate(row):
                 mine[i] += v
-        self.worst = sorted(self.worst + other.worst, key=lambda w: -w[0])[:5]
+        self.worst = sorted(self.worst + other.worst, key=lambda w: -w[0])[:WORST_KEPT]
         self.extra_ticks = max(self.extra_ticks, other.extra_ticks)
         self.cutoff_trips += other.cutoff_trips
         if other.overshoot_c is not None:

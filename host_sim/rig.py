@@ -19,6 +19,7 @@ PLANT_STEP_MS = 50  # plant integration step; the stiffest node (element) has ta
 ADC_NOISE_COUNTS = 0.4  # RP2040 ADC noise after 16x oversampling (datasheet: ~1.5 LSB)
 ADC_NOISE_FAULT_COUNTS = 60.0  # adc_noise fault: a broken shield / ground loop
 PRESS_MS = 300  # how long a user holds the lever down when pressing it
+CUTOUT_OPENS_MS = 1000.0 * hazard.CUTOUT_DOSE_S * (1.0 + hazard.CUTOUT_TOLERANCE)  # the band's top
 CRUMB_FIRE_W = 600.0  # crumb_fire fault: crumbs caught on the glowing element burn and
 # heat the chamber (~5 g at ~17 kJ/g over two to three minutes); they burn only while
 # the element glows, so the fault heats with the element. Chosen large enough that a
@@ -50,6 +51,7 @@ class Rig:
         self.cutout_open = False
         self.cutout_dose_ms = 0.0  # the bimetal timer's dose since the carriage went down
         self.cutout_welded = False  # its contacts welded: benchmarks/double_fault.py's triple fault
+        self.cutout_weight = (t.supply_v / t.rated_v) ** 2  # its series winding heats with I^2
         self.last_feed_ms = 0
         self.stuck_adc = None
         self.last_adc = 0
@@ -162,9 +164,8 @@ class Rig:
             self.cutout_dose_ms = 0.0
             self.cutout_open = False
         elif self.energised:
-            self.cutout_dose_ms += step_ms * (self.toaster.supply_v / self.toaster.rated_v) ** 2
-            limit_ms = 1000.0 * hazard.CUTOUT_DOSE_S * (1.0 + hazard.CUTOUT_TOLERANCE)
-            self.cutout_open = self.cutout_dose_ms >= limit_ms and not self.cutout_welded
+            self.cutout_dose_ms += step_ms * self.cutout_weight
+            self.cutout_open = self.cutout_dose_ms >= CUTOUT_OPENS_MS and not self.cutout_welded
 
     def _carriage(self, powered, jammed):
         if not powered:

@@ -61,7 +61,7 @@ class Simulation:
         self.current = None
         self.uncontrolled_ms = 0
         self.max_uncontrolled_ms = 0
-        self.hardware_opened = []
+        self.hardware_open = {"bimetal_cutout": False, "thermal_fuse": False}
         self.cutout_opened = False
         self.watchdog_resets = 0
         self.exceptions = 0
@@ -221,14 +221,13 @@ class Simulation:
             self.uncontrolled_ms = 0
 
     def _track_hardware_layers(self):
+        """An event each time a hardware layer opens (the cut-out re-sets with the carriage)."""
         rig = self.rig
         for layer, opened in (("bimetal_cutout", rig.cutout_open), ("thermal_fuse", rig.fuse_open)):
-            if opened and layer not in self.hardware_opened:
-                self.hardware_opened.append(layer)
-                self.cutout_opened = self.cutout_opened or layer == "bimetal_cutout"
+            if opened and not self.hardware_open[layer]:
                 self._event(layer, "%s opened: element cut in hardware" % layer.replace("_", " "))
-            elif not opened and layer in self.hardware_opened:
-                self.hardware_opened.remove(layer)  # the cut-out re-sets with the carriage
+            self.hardware_open[layer] = opened
+        self.cutout_opened = self.cutout_opened or rig.cutout_open
 
     def _record(self):
         rig, p = self.rig, self.rig.plant
