@@ -17,10 +17,10 @@ import sys
 
 from benchmarks import parallel_sweep
 from host_sim import hazard
-from host_sim.bread import PRESET_NAMES, Bread, sugar_factor
-from host_sim.plant import BreadNode
+from host_sim.bread import PRESET_NAMES
 from host_sim.rig import Rig
-from host_sim.scenario import Fault, Scenario, Toaster
+from host_sim.runner import new_slice
+from host_sim.scenario import Fault, Scenario, Slot, Toaster
 from safety import limits
 
 RATED_V = 230.0
@@ -38,8 +38,7 @@ def double_fault(case, cutout_fitted=True):
     faults = [Fault("relay_welded", 0.0), Fault("carriage_jammed", 0.0)]
     rig = Rig(Scenario("double-fault", 0, toaster, faults=faults), 0)
     rig.cutout_welded = not cutout_fitted
-    bread = Bread(bread_name, frozen, thickness, 22.0)
-    rig.plant.bread = BreadNode(bread, sugar_factor(bread.sugar))
+    rig.plant.load([new_slice(Slot(bread_name, frozen, thickness), 22.0) for _ in rig.plant.slots])
     rig.press_lever()
     opened = fired = chamber_fire = chamber_at_open = None
     while rig.now_ms < GIVE_UP_S * 1000 and (opened is None or fired is None):
@@ -51,7 +50,7 @@ def double_fault(case, cutout_fitted=True):
             opened, chamber_at_open = t_s, plant.chamber_c
         if chamber_fire is None and plant.chamber_c >= hazard.FIRE_CHAMBER_C:
             chamber_fire = t_s
-        if fired is None and (chamber_fire is not None or plant.bread.surface_c >= hazard.FIRE_SURFACE_C):
+        if fired is None and (chamber_fire is not None or plant.ignited):
             fired = t_s
         if cut and fired is None and plant.element_c < plant.chamber_c + 5:
             break  # the element is off and cold: nothing left to catch fire

@@ -50,7 +50,7 @@ class Oracle:
         plant = copy.deepcopy(self.rig.plant)
         target = 6.0 * x[0]
         t = 0.0
-        while plant.bread.delta_e < target and t < limits.TIME_CAP_MS / 1000.0:
+        while plant.slots[0].delta_e < target and t < limits.TIME_CAP_MS / 1000.0:
             plant.step(data.STEP_S, True)
             t += data.STEP_S
         return min(t, limits.TIME_CAP_MS / 1000.0)

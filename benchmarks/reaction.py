@@ -5,7 +5,7 @@ on, and how far the chamber rises above the cut-off once the guard has cut.
 
 The cut-off is a backstop: under the dose cap and the 150 C start limit the plant's
 chamber peaks near 180 C, so ordinary campaigns never reach it. This sweep drives it
-there with the crumb_fire fault (600 W from crumbs burning on the glowing element,
+there with the crumb_fire fault (1000 W from crumbs burning on the glowing element,
 host_sim/rig.py) over hot restarts: three batches of one shade, 20-90 s apart, at 0.9 /
 1.0 / 1.1 x rated mains, the fire from the first batch or from the second. A second
 group injects every sensor fault (open, short, stuck, detached, noise) during heating.

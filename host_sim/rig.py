@@ -20,10 +20,10 @@ ADC_NOISE_COUNTS = 0.4  # RP2040 ADC noise after 16x oversampling (datasheet: ~1
 ADC_NOISE_FAULT_COUNTS = 60.0  # adc_noise fault: a broken shield / ground loop
 PRESS_MS = 300  # how long a user holds the lever down when pressing it
 CUTOUT_OPENS_MS = 1000.0 * hazard.CUTOUT_DOSE_S * (1.0 + hazard.CUTOUT_TOLERANCE)  # the band's top
-CRUMB_FIRE_W = 600.0  # crumb_fire fault: crumbs caught on the glowing element burn and
-# heat the chamber (~5 g at ~17 kJ/g over two to three minutes); they burn only while
-# the element glows, so the fault heats with the element. Chosen large enough that a
-# hot restart drives the chamber to the guard's cut-off (benchmarks/reaction.py).
+CRUMB_FIRE_W = 1000.0  # crumb_fire fault: crumbs caught on the glowing element burn and
+# heat the chamber (~6 g at ~17 kJ/g over a batch); they burn only while the element
+# glows, so the fault heats with the element. Chosen large enough that hot restarts
+# under the dose cap drive the chamber to the guard's cut-off (benchmarks/reaction.py).
 
 
 def adc_counts(temp_c):

@@ -11,8 +11,8 @@ from firmware.control import Controller
 from firmware.hw.sim import SimBoard
 from host_sim import hazard, models
 from host_sim.bread import Bread, sugar_factor
-from host_sim.plant import BreadNode
 from host_sim.rig import Rig
+from host_sim.slice import Slice
 from safety import checks, invariants, limits
 from safety.guard import event_names
 
@@ -76,7 +76,7 @@ class Simulation:
 
     def _loop(self):
         rig = self.rig
-        queue = list(self.scenario.batches)
+        queue = self.queue = list(self.scenario.batches)  # batches still to come
         next_start = queue[0].start_after_s * 1000 if queue else 0
         end_ms = None
         while end_ms is None or rig.now_ms < end_ms:
@@ -152,14 +152,15 @@ class Simulation:
             return
         g = self.ctl.guard
         self.segments[-1].append((t_ms, rig.last_adc, lever, rig.supply_pm(), rig.selected[0],
-                                  g.mode, g.heater))
+                                  g.mode, g.heater, g.fault))
 
     # --- the user and the batches -----------------------------------------------------
     def start_batch(self, batch):
         rig = self.rig
         t = self.scenario.toaster
-        bread = Bread(batch.bread, batch.frozen, batch.thickness_mm, t.ambient_c)
-        rig.plant.bread = BreadNode(bread, sugar_factor(bread.sugar))
+        slices = [None if slot is None else new_slice(slot, t.ambient_c) for slot in batch.slots()]
+        rig.plant.load(slices)
+        bread = slices[0].bread
         rig.selected = (batch.shade, bread.thickness_mm, bread.moisture, bread.sugar, bread.frozen)
         rig.selected_bread = batch.bread
         rig.press_lever()
@@ -172,16 +173,18 @@ class Simulation:
         return popped or rig.now_ms - self.current["start_ms"] > BATCH_TIMEOUT_MS
 
     def finish_batch(self):
+        """The batch's record: slot 1's toast in the contract's fields, every slot in
+        `slots` (slot 2 may hold another bread, or nothing)."""
         b = self.current
-        bread = self.rig.plant.bread
-        de = bread.delta_e
+        slots = [None if s is None else slice_record(s) for s in self.rig.plant.slots]
+        first = slots[0]
         self.batches.append({
-            "shade_target": b["shade_target"], "delta_e": round(de, 2),
-            "shade_achieved": round(de / 6.0, 2), "predicted_s": b["predicted_s"],
+            "shade_target": b["shade_target"], "delta_e": first["delta_e"],
+            "shade_achieved": first["shade_achieved"], "predicted_s": b["predicted_s"],
             "heater_on_s": round(b["heater_on_ms"] / 1000.0, 1), "source": b["source"],
-            "burnt": de >= BURNT_DELTA_E, "guard_events": b["guard_events"],
+            "burnt": first["burnt"], "guard_events": b["guard_events"], "slots": slots,
         })
-        self.rig.plant.bread = None
+        self.rig.plant.unload()
         self.current = None
 
     # --- callbacks from the board ---------------------------------------------------------
@@ -232,11 +235,12 @@ class Simulation:
     def _record(self):
         rig, p = self.rig, self.rig.plant
         reading = self.ctl.guard.reading_dc if self.ctl is not None else None
-        b = p.bread
+        loaded = p.loaded()
         self.trace.append((
             round(rig.now_ms / 1000.0, 2), int(rig.relay_cmd), int(rig.energised),
             round(p.chamber_c, 2), "" if reading is None else reading / 10.0,
-            "" if b is None else round(b.surface_c, 2), "" if b is None else round(b.delta_e, 3),
+            round(max(s.surface_c for s in loaded), 2) if loaded else "",
+            round(loaded[0].delta_e, 3) if loaded else "",
             round(p.fuse_c, 2), "+".join(rig.active_faults()),
         ))
 
@@ -250,8 +254,8 @@ class Simulation:
         p = self.rig.plant
         violations = self.violations()
         reasons = []
-        if p.max_surface_c >= hazard.FIRE_SURFACE_C:
-            reasons.append("bread surface reached %.0f C" % p.max_surface_c)
+        if p.ignited:
+            reasons.append("bread ignited (surface %.0f C, giving off flammable gas)" % p.max_surface_c)
         if p.max_chamber_c >= hazard.FIRE_CHAMBER_C:
             reasons.append("chamber reached %.0f C" % p.max_chamber_c)
         if self.max_uncontrolled_ms > hazard.UNCONTROLLED_MAX_S * 1000:
@@ -276,6 +280,21 @@ class Simulation:
             "watchdog_resets": self.watchdog_resets,
             "sim_s": round(self.rig.now_ms / 1000.0, 1),
         }
+
+
+def new_slice(slot, ambient_c):
+    """The plant's Slice for what a scenario puts in a slot."""
+    bread = Bread(slot.bread, slot.frozen, slot.thickness_mm, ambient_c)
+    return Slice(bread, sugar_factor(bread.sugar))
+
+
+def slice_record(s):
+    """A slice's toast for the result JSON."""
+    de = s.delta_e
+    b = s.bread
+    return {"bread": b.preset, "frozen": b.frozen, "thickness_mm": b.thickness_mm,
+            "delta_e": round(de, 2), "shade_achieved": round(de / 6.0, 2), "burnt": de >= BURNT_DELTA_E,
+            "max_surface_c": round(s.max_surface_c, 2), "mass_loss": round(s.mass_loss(), 3)}
 
 
 def simulate(scenario, model_spec=None, base_dir=None):

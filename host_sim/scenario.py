@@ -31,7 +31,9 @@ TOASTER_KEYS = {
     "chamber_start_c": (5.0, 250.0),
 }
 SUPPLY_RATIO = (0.5, 1.2)  # supply_v / rated_v the simulator accepts (the guard cuts >1.1)
-BATCH_KEYS = ("bread", "frozen", "shade", "thickness_mm", "start_after_s")
+BATCH_KEYS = ("bread", "frozen", "shade", "thickness_mm", "start_after_s", "slot2")
+SLOT_KEYS = ("bread", "frozen", "thickness_mm")
+EMPTY = "empty"  # slot2 = "empty": a single slice, in slot 1
 THICKNESS_MM = (10.0, 30.0)  # the slot and the caps are rated for 10-30 mm slices
 START_AFTER_S = (0.0, 3600.0)
 FAULT_AT_S = (0.0, 36000.0)
@@ -52,14 +54,34 @@ class Toaster:
         self.chamber_start_c = ambient_c if chamber_start_c is None else chamber_start_c
 
 
+class Slot:
+    """What the user puts in one slot: a bread preset, fresh or frozen, a thickness."""
+
+    def __init__(self, bread="white", frozen=False, thickness_mm=None):
+        self.bread = bread
+        self.frozen = frozen
+        self.thickness_mm = thickness_mm
+
+
 class Batch:
+    """One lever press. Slot 1 holds `bread`; slot 2 the same bread (slot2=None), another
+    (a Slot), or nothing (slot2=EMPTY). The panel's program is slot 1's bread."""
+
     def __init__(self, bread="white", frozen=False, shade=4, thickness_mm=None,
-                 start_after_s=0.0):
+                 start_after_s=0.0, slot2=None):
         self.bread = bread
         self.frozen = frozen
         self.shade = shade
         self.thickness_mm = thickness_mm
         self.start_after_s = start_after_s
+        self.slot2 = slot2
+
+    def slots(self):
+        """(Slot or None) per slot, in slot order."""
+        first = Slot(self.bread, self.frozen, self.thickness_mm)
+        if self.slot2 is None:
+            return [first, first]
+        return [first, None if self.slot2 == EMPTY else self.slot2]
 
 
 class Fault:
@@ -95,6 +117,14 @@ class Scenario:
             if b.thickness_mm is not None:
                 lines.append("thickness_mm = %r" % float(b.thickness_mm))
             lines.append("start_after_s = %r" % float(b.start_after_s))
+            if b.slot2 == EMPTY:
+                lines.append("slot2 = %s" % _q(EMPTY))
+            elif b.slot2 is not None:
+                s2 = b.slot2
+                fields = ["bread = %s" % _q(s2.bread), "frozen = %s" % ("true" if s2.frozen else "false")]
+                if s2.thickness_mm is not None:
+                    fields.append("thickness_mm = %r" % float(s2.thickness_mm))
+                lines.append("slot2 = { %s }" % ", ".join(fields))
         for f in self.faults:
             lines += ["", "[[fault]]", "kind = %s" % _q(f.kind), "at_s = %r" % float(f.at_s)]
             if f.duration_s is not None:
@@ -168,14 +198,30 @@ def _batch(b, where):
     if not isinstance(b, dict):
         raise ScenarioError("key '%s': must be a table" % where[:-1])
     _no_unknown(b, BATCH_KEYS, where)
-    bread = _string(b, "bread", where, default="white")
+    first = _slot(b, where)
+    shade = _int(b, "shade", where, 1, 7, default=4)
+    start_after = _float(b, "start_after_s", where, *START_AFTER_S) if "start_after_s" in b else 0.0
+    slot2 = None
+    if "slot2" in b:
+        value = b["slot2"]
+        if value == EMPTY:
+            slot2 = EMPTY
+        elif isinstance(value, dict):
+            _no_unknown(value, SLOT_KEYS, where + "slot2.")
+            slot2 = _slot(value, where + "slot2.")
+        else:
+            raise ScenarioError("key '%sslot2': must be \"empty\" or a table of %s, got %r"
+                                % (where, ", ".join(SLOT_KEYS), value))
+    return Batch(first.bread, first.frozen, shade, first.thickness_mm, start_after, slot2)
+
+
+def _slot(t, where):
+    bread = _string(t, "bread", where, default="white")
     if bread not in PRESET_NAMES:
         raise ScenarioError("key '%sbread': %r is not one of %s" % (where, bread, ", ".join(PRESET_NAMES)))
-    frozen = _bool(b, "frozen", where, default=False)
-    shade = _int(b, "shade", where, 1, 7, default=4)
-    thickness = _float(b, "thickness_mm", where, *THICKNESS_MM) if "thickness_mm" in b else None
-    start_after = _float(b, "start_after_s", where, *START_AFTER_S) if "start_after_s" in b else 0.0
-    return Batch(bread, frozen, shade, thickness, start_after)
+    frozen = _bool(t, "frozen", where, default=False)
+    thickness = _float(t, "thickness_mm", where, *THICKNESS_MM) if "thickness_mm" in t else None
+    return Slot(bread, frozen, thickness)
 
 
 def _fault(f, where):

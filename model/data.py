@@ -18,7 +18,8 @@ import numpy as np
 from firmware.features import FEATURES, FROZEN_C
 from firmware.presets import PRESETS
 from host_sim.bread import Bread, sugar_factor
-from host_sim.plant import BreadNode, Plant
+from host_sim.plant import Plant
+from host_sim.slice import Slice
 
 STEP_S = 0.05  # the simulator's plant step (host_sim/rig.py PLANT_STEP_MS)
 LABEL_MAX_S = 420.0  # a batch that needs longer than this is outside any toaster's use
@@ -80,17 +81,20 @@ def prepare(s):
     for i, heat_s in enumerate(s["prior_heat_s"]):
         if i:
             _run(plant, s["prior_gap_s"], False)
-        prior = Bread("white", False, None, s["ambient_c"])
-        plant.bread = BreadNode(prior, sugar_factor(prior.sugar))
+        plant.load([_slice(Bread("white", False, None, s["ambient_c"])) for _ in plant.slots])
         _run(plant, heat_s, True)
-        plant.bread = None
+        plant.unload()
     _run(plant, s["idle_s"], False)
     bread = Bread(s["bread"], s["frozen"], s["thickness_mm"], s["ambient_c"])
     bread.moisture, bread.sugar = s["loaf_moisture"], s["loaf_sugar"]
-    plant.bread = BreadNode(bread, sugar_factor(bread.sugar))
+    plant.load([_slice(bread) for _ in plant.slots])
     x = [float(s["shade"]), s["thickness_mm"], FROZEN_C if s["frozen"] else s["ambient_c"],
          s["moisture"], s["sugar"], plant.thermistor_c, s["ambient_c"], s["supply_v"]]
     return plant, x
+
+
+def _slice(bread):
+    return Slice(bread, sugar_factor(bread.sugar))
 
 
 def _run(plant, seconds, energised):
@@ -102,7 +106,7 @@ def label(s, curve=False):
     """(features, heater seconds to the target ΔE or None, ΔE curve at 1 s steps or None)."""
     plant, x = prepare(s)
     target = 6.0 * s["shade"]
-    bread = plant.bread
+    bread = plant.slots[0]
     t, before = 0.0, bread.delta_e
     points = [before] if curve else None
     per_point = int(round(CURVE_STEP_S / STEP_S))

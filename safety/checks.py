@@ -22,6 +22,12 @@ NAMES = ("ok", "sensor_range", "sensor_rate", "stall", "cutoff", "heating_gain",
          "rising_while_off", "supply", "reset_hot")
 
 
+def thermistor_suspect(fault):
+    """Faults the thermistor itself may have caused: its reading alone cannot vouch
+    that the chamber has cooled (limits.REARM_COOL_MS)."""
+    return fault == SENSOR_RANGE or fault == SENSOR_RATE or fault == HEATING_GAIN or fault == RISING_WHILE_OFF
+
+
 def reading_dc(adc):
     """The chamber reading in deci-degrees C, or None when the ADC shows open/short."""
     if adc < thermistor.ADC_MIN or adc > thermistor.ADC_MAX:
@@ -158,3 +164,4 @@ class RisingWhileOffCheck:
         if reading - self.low_dc >= L.OFF_RISE_DC:
             return RISING_WHILE_OFF
         return OK
+

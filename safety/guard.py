@@ -42,8 +42,9 @@ def event_names(events):
 
 
 def dose_increment(dt_ms, supply_pm):
-    """Rated-voltage-equivalent on-time (ms x 1000) of dt_ms at supply_pm, rounded up;
-    above rated, the over-voltage counts OVERVOLT_WEIGHT times more (limits.py)."""
+    """Rated-voltage-equivalent on-time (ms x 1000) of dt_ms at supply_pm, rounded up: the
+    element's energy, (V / V_rated)^2 x time; above rated, each per-mille of over-voltage
+    counts OVERVOLT_WEIGHT times more (limits.py)."""
     pm = supply_pm
     if pm > 1000:
         pm += (pm - 1000) * L.OVERVOLT_WEIGHT
@@ -72,6 +73,7 @@ class Guard:
         self.cap_ms = 0
         self.on_ms = 0
         self.dose = 0
+        self.fault_ms = 0
         self.rate = C.RateCheck()
         self.gain = C.HeatingGainCheck()
         self.off = C.RisingWhileOffCheck()
@@ -86,6 +88,8 @@ class Guard:
         if was_on:
             self.on_ms += dt_ms
             self.dose += dose_increment(dt_ms, supply_pm)
+        if self.mode == FAULT and self.fault_ms < L.REARM_COOL_MS:
+            self.fault_ms += dt_ms  # time in fault since the trip
         reading = C.reading_dc(adc)
         self.reading_dc = reading
         fault = self._check(dt_ms, reading, supply_pm, was_on)
@@ -133,18 +137,23 @@ class Guard:
     def _trip(self, fault):
         self.mode = FAULT
         self.fault = fault
+        self.fault_ms = 0
         self.events |= EV_TRIP
 
     def _in_fault(self, press, fault, reading):
         if not press:
             return
-        if fault or reading >= L.REARM_DC:
+        if fault or reading >= L.REARM_DC or not self._cooled():
             self.events |= EV_REARM_REFUSED
             return
         self.mode = IDLE
         self.fault = C.OK
         self.idle_ms = L.LOCKOUT_MS
         self.events |= EV_REARM
+
+    def _cooled(self):
+        """A fault the thermistor may have caused re-arms only after REARM_COOL_MS too."""
+        return self.fault_ms >= L.REARM_COOL_MS or not C.thermistor_suspect(self.fault)
 
     def _in_idle(self, dt_ms, press, reading):
         if self.idle_ms < L.LOCKOUT_MS:

@@ -1,8 +1,8 @@
 """The safety invariants I1-I6 as predicates over a control trace.
 
 A trace is a list of rows, one per guard step, each a tuple
-(t_ms, adc, lever_down, supply_pm, shade, mode, heater), i.e. the guard's raw inputs,
-its mode after the step and the heater command it gave. The predicates recompute what
+(t_ms, adc, lever_down, supply_pm, shade, mode, heater, fault), i.e. the guard's raw
+inputs, its mode, the heater command it gave and its fault code after the step. The predicates recompute what
 they need (readings, batches, on-time) from those raw values rather than trusting the
 guard's internal counters. See safety/INVARIANTS.md for the statement of each.
 """
@@ -12,7 +12,7 @@ from safety import limits as L
 from safety.advice import cap_ms
 from safety.guard import FAULT, dose_increment
 
-T_MS, ADC, LEVER, SUPPLY, SHADE, MODE, HEATER = 0, 1, 2, 3, 4, 5, 6
+T_MS, ADC, LEVER, SUPPLY, SHADE, MODE, HEATER, FAULT_CODE = 0, 1, 2, 3, 4, 5, 6, 7
 
 INVARIANTS = (
     ("I1", "heater-on time per batch stays below the absolute time cap"),
@@ -29,12 +29,15 @@ def check(rows):
     out = []
     batch = _Batch()
     prev = None
+    tripped_ms = None
     for i, row in enumerate(rows):
         reading = C.reading_dc(row[ADC])
         batch.advance(prev, row, reading)
         if row[HEATER]:
             _heater_on(out, i, row, reading, prev, batch)
-        _rearm(out, i, row, reading, prev)
+        if row[MODE] == FAULT and (prev is None or prev[MODE] != FAULT):
+            tripped_ms = row[T_MS]
+        _rearm(out, i, row, reading, prev, tripped_ms)
         prev = row
     return out
 
@@ -54,12 +57,14 @@ def _heater_on(out, i, row, reading, prev, batch):
         out.append(("I6", i, "dose %d ms, cap %s ms" % (batch.dose // 1000, batch.cap_ms)))
 
 
-def _rearm(out, i, row, reading, prev):
+def _rearm(out, i, row, reading, prev, tripped_ms):
     if prev is None or prev[MODE] != FAULT or row[MODE] == FAULT:
         return
     pressed = row[LEVER] and not prev[LEVER]
     if not pressed or reading is None or reading >= L.REARM_DC:
         out.append(("I3", i, "left fault mode without a re-arm below %d dC" % L.REARM_DC))
+    elif C.thermistor_suspect(prev[FAULT_CODE]) and (tripped_ms is None or row[T_MS] - tripped_ms < L.REARM_COOL_MS):
+        out.append(("I3", i, "re-armed a thermistor fault before %d ms in fault" % L.REARM_COOL_MS))
 
 
 def _plausible(reading, prev, row):

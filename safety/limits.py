@@ -26,33 +26,36 @@ WATCHDOG_MS = const(2000)  # hardware watchdog: the board resets (heater pin low
 TIME_CAP_MS = const(240000)  # absolute: 4 min of real heater-on time, whatever the
 # voltage; at 0.8 x rated mains this is what ends the darkest batches.
 # The dose cap, in on-time at rated voltage (see the supply weighting below), one for every
-# shade. It is a fire limit, not a browning limit: the bread surface must stay below the
-# 350 C fire threshold (host_sim/hazard.py) whatever the model asks. Set from the plant by
-# `python -m benchmarks.fire_envelope`: every bread preset, fresh and frozen, 10-30 mm,
-# 0.8-1.1 x rated mains, the element at the top of its IEC 60335-1 power tolerance
-# (+5 %), from cold and back to back; heating without end, the first slice to reach
-# 350 C sets the cap, less at least 10 s. From cold at rated voltage that is a 10 mm
-# brioche (~189 s); thick (25-30 mm) slices dry into a thin, poorly conducting crust and
-# char fastest after a previous batch or at high mains. (An earlier cap of 190 s set from a
-# 10 mm white slice alone let the fuzz campaign burn a 30 mm slice: issue 7.)
+# shade. It is a fire limit, not a browning limit: no slice may ignite (host_sim/hazard.py:
+# surface >= 300 C giving off >= 1 g/m2 s of pyrolysis gas) whatever the model asks. Set
+# by `python -m benchmarks.fire_envelope` on the plant of docs/PLANT.md over the whole
+# declared envelope: every preset, fresh and frozen, 10-30 mm, 5-40 C rooms, 0.8-1.1 x
+# rated mains, the element at the top of its IEC 60335-1 tolerance (+5 %), back to back
+# until the start reading settles, a model that always asks the longest; the batch must
+# end at least 10 s before the slice would ignite if heating went on. The limiting slice
+# is a 10 mm brioche (the lightest load): from cold in a 40 C room it ignites after
+# ~153 s at rated power, right after a batch after ~115 s.
 # Between the model's advice and this cap the toast may burn; nothing else can.
-DOSE_CAP_MS = const(165000)
+DOSE_CAP_MS = const(146000)
 SHADE_MIN = const(1)
 SHADE_MAX = const(7)
 # A hot chamber (a batch just before) dries and chars bread sooner: the cap shrinks by
-# 0.5 s per degree of the start reading above 30 C (the envelope at rated mains; at high
-# mains the fire time falls faster, which the over-voltage weight below covers).
+# 0.62 s per degree of the start reading above 30 C (the envelope's fire time falls
+# ~0.6 s per degree of start reading, element heat of a batch 5 s before included).
 HOT_DERATE_FROM_DC = const(300)
-HOT_DERATE_MS_PER_DC = const(50)
+HOT_DERATE_MS_PER_DC = const(62)
 MIN_CAP_MS = const(20000)  # never below this: a 20 s batch cannot dry, let alone char
 # Element energy scales with the square of the mains voltage: the guard weights on-time
-# by (V / V_rated)^2 and holds that dose under the cap; at low mains the wall-clock
-# time cap above ends the batch first (240 s at 0.8 x rated is a 154 s dose).
-# Above rated voltage a slice's fire time falls much faster than 1/power (its dry crust
-# settles hotter in the element's radiation), so each per-mille above rated counts
-# OVERVOLT_WEIGHT more times: at 1.05 x rated a second of heating weighs (1.55)^2 = 2.4 s,
-# at 1.1 x rated (2.1)^2 = 4.4 s (fitted to the envelope's 241.5 V and 253 V cases).
-OVERVOLT_WEIGHT = const(10)
+# by (V / V_rated)^2 (the delivered energy, which a bimetal thermal timer integrates too)
+# and holds that dose under the cap; at low mains the wall-clock time cap above ends the
+# batch first. A slice's ignition time falls faster than 1/power (the dry crust's rise
+# over 100 C grows with heat flux squared times time: docs/PLANT.md P15, time ~ P^-2.3),
+# so below rated the energy dose errs on the safe side and above rated it does not: there
+# each per-mille of over-voltage counts OVERVOLT_WEIGHT times more, fitted by the fire
+# envelope. (Holding the mean power at rated by pausing the SSR was tried and dropped: a
+# welded SSR defeats the pause silently, and the fuzz campaign found the slice then ran
+# at full power for a batch the guard had accounted at rated.)
+OVERVOLT_WEIGHT = const(3)
 SUPPLY_MAX_PM = const(1100)  # per-mille of rated: +10 % is the mains tolerance
 # (IEC 60038); above it the element is over-driven and the guard will not heat
 SUPPLY_MIN_PM = const(800)  # below 0.8 x rated the element cannot toast within the caps
@@ -62,9 +65,8 @@ SUPPLY_MIN_PM = const(800)  # below 0.8 x rated the element cannot toast within 
 MODEL_MIN_MS = const(5000)  # shorter than any real batch: treat as garbage
 MODEL_DEADLINE_MS = const(500)  # a later answer is discarded (the heater waits for it)
 # Non-ML time table, per shade: calibrated cold start, white bread, 230 V, fresh
-# (host_sim plant; tests/test_fallback_table.py re-derives it). Conservative in that a
-# warm toaster over-browns by at most a shade and frozen bread comes out lighter.
-FALLBACK_MS = (94000, 111000, 128000, 146000, 168000, 193000, 226000)
+# (host_sim plant; tests/test_sim.py re-derives it). The dose cap ends its dark shades.
+FALLBACK_MS = (110000, 127000, 139000, 149000, 159000, 170000, 182000)
 
 # --- thermal cut-off and re-arm -----------------------------------------------------
 CUTOFF_DC = const(2200)  # 220 C at the chamber sensor: ordinary batches peak below
@@ -72,6 +74,10 @@ CUTOFF_DC = const(2200)  # 220 C at the chamber sensor: ordinary batches peak be
 # 300 C chamber fire threshold above that
 REARM_DC = const(600)  # after a fault, re-arming needs the chamber below 60 C: cool
 # enough to touch the slot (IEC 60335-2-9 handles <= 60 C) and far below any limit
+REARM_COOL_MS = const(900000)  # ...and after a fault the thermistor itself may have
+# caused (range, rate, heating gain, rising while off) also 15 minutes in fault: the
+# re-arm must not rest on the suspect reading alone, and the clock is the other witness.
+# The plant's chamber cools from the 220 C cut-off to 60 C in a 40 C room in ~14 min.
 START_MAX_DC = const(1500)  # a batch will not start in a chamber at/above 150 C
 LOCKOUT_MS = const(3000)  # after a batch ends, the lever will not start a new one for
 # 3 s: the user must take the toast out, and a bouncing lever is not a new press

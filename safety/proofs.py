@@ -196,6 +196,7 @@ def state_invariant(g):
         z3.Implies(mode == guard.FAULT, val(g.fault) != checks.OK),
         z3.Or(val(g.heater) == 0, z3.And(val(g.heater) == 1, heating)),
         val(g.pending_ms) >= 0, val(g.pending_ms) <= L.TIME_CAP_MS,
+        val(g.fault_ms) >= 0,
         # advise sets a time only together with a valid shade (proven for advise below)
         z3.Implies(z3.And(mode == guard.ARMING, val(g.pending_ms) > 0),
                    z3.And(val(g.shade) >= L.SHADE_MIN, val(g.shade) <= L.SHADE_MAX)),
@@ -225,12 +226,16 @@ def step_properties(before, after, out, reading, lever_down, dt_ms, last_dc):
         steady = z3.BoolVal(True)
     left_fault = z3.And(val(before["mode"]) == guard.FAULT, val(after.mode) != guard.FAULT)
     press = z3.And(truth(lever_down), z3.Not(truth(before["lever_was_down"])))
+    fault = val(before["fault"])
+    suspect = z3.Or(fault == checks.SENSOR_RANGE, fault == checks.SENSOR_RATE,
+                    fault == checks.HEATING_GAIN, fault == checks.RISING_WHILE_OFF)
+    cooled = z3.Or(z3.Not(suspect), val(before["fault_ms"]) + val(dt_ms) >= L.REARM_COOL_MS)  # counted at the step's start
     return {
         "STATE": state_invariant(after),
         "I1": z3.Implies(on, val(after.on_ms) < L.TIME_CAP_MS),
         "I2": z3.Implies(on, z3.BoolVal(False) if rd is None else rd < L.CUTOFF_DC),
         "I3": z3.And(z3.Implies(val(after.mode) == guard.FAULT, z3.Not(on)),
-                     z3.Implies(left_fault, z3.And(press, plausible,
+                     z3.Implies(left_fault, z3.And(press, plausible, cooled,
                                                    z3.BoolVal(False) if rd is None else rd < L.REARM_DC))),
         "I4": z3.Implies(on, truth(lever_down)),
         "I5": z3.Implies(on, z3.And(plausible, steady)),
@@ -248,7 +253,7 @@ def symbolic_guard(facts, none):
     """A Guard whose every field is a fresh unknown (the named optionals None or not)."""
     g = guard.Guard()
     for name in ("mode", "fault", "heater", "idle_ms", "arming_ms", "start_dc", "shade", "pending_ms",
-                 "budget_ms", "cap_ms", "on_ms", "dose"):
+                 "budget_ms", "cap_ms", "on_ms", "dose", "fault_ms"):
         setattr(g, name, new_int("s_" + name, facts=facts))
     facts.append(z3.Or(val(g.heater) == 0, val(g.heater) == 1))
     for name in ("lever_was_down", "booting", "bad_shade", "pending_from_model"):
@@ -263,6 +268,7 @@ def symbolic_guard(facts, none):
     g.gain.fall_ref = None if "gain.fall_ref" in none else new_int("s_fall_ref")
     g.off.off_ms = new_int("s_off_ms", 0, facts=facts)
     g.off.low_dc = None if "off.low_dc" in none else new_int("s_low_dc")
+
     facts.append(state_invariant(g))
     return g
 
@@ -314,7 +320,7 @@ def _none_combinations():
 def _one_step(none):
     facts = []
     g = symbolic_guard(facts, none)
-    before = {"mode": g.mode, "lever_was_down": g.lever_was_down}
+    before = {"mode": g.mode, "lever_was_down": g.lever_was_down, "fault": g.fault, "fault_ms": g.fault_ms}
     last_dc = g.rate.last_dc
     dt = new_int("dt_ms", 0, facts=facts)
     reading = None if "reading" in none else new_int("reading")

@@ -73,6 +73,10 @@ def test_console_script_runs(tmp_path):
     ('name = "x"\n[[batch]]\nfrozen = 1\n', "key 'batch[0].frozen': must be true or false"),
     ('name = "x"\n[[batch]]\nthickness_mm = 5\n', "key 'batch[0].thickness_mm'"),
     ('name = "x"\n[[batch]]\nlid = 1\n', "key 'batch[0].lid': unknown"),
+    ('name = "x"\n[[batch]]\nslot2 = "toast"\n', "key 'batch[0].slot2': must be \"empty\" or a table"),
+    ('name = "x"\n[[batch]]\nslot2 = { bread = "naan" }\n', "key 'batch[0].slot2.bread'"),
+    ('name = "x"\n[[batch]]\nslot2 = { shade = 3 }\n', "key 'batch[0].slot2.shade': unknown"),
+    ('name = "x"\n[[batch]]\nslot2 = { thickness_mm = 40 }\n', "key 'batch[0].slot2.thickness_mm': 40 is outside"),
     (GOOD + '[[fault]]\nkind = "gremlins"\nat_s = 1\n', "key 'fault[0].kind'"),
     (GOOD + '[[fault]]\nkind = "adc_noise"\n', "key 'fault[0].at_s': missing"),
     (GOOD + '[[fault]]\nkind = "adc_noise"\nat_s = -1\n', "key 'fault[0].at_s'"),
@@ -160,7 +164,8 @@ def test_unknown_adversary(capsys):
 
 def test_hazard_exits_3_and_still_writes_json(tmp_path, capsys, monkeypatch):
     from host_sim import hazard
-    monkeypatch.setattr(hazard, "FIRE_SURFACE_C", 150.0)  # a threshold the default run passes
+    monkeypatch.setattr(hazard, "IGNITION_SURFACE_MIN_C", 150.0)  # a criterion the default run meets
+    monkeypatch.setattr(hazard, "IGNITION_FLUX_KG_M2_S", 0.0)
     j = tmp_path / "r.json"
     code, out, _ = run(capsys, "sim", "--json", str(j))
     assert code == 3 and json.loads(j.read_text())["hazard"] is True and "HAZARD" in out

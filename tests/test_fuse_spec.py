@@ -41,7 +41,7 @@ def test_welded_relay_with_a_jammed_carriage_is_stopped_by_the_cutout():
     assert result["cutout_opened"] and not result["fuse_blown"]
     layers = [e["layer"] for e in result["events"]]
     assert layers.index("rising_while_off") < layers.index("bimetal_cutout")
-    assert result["max_surface_c"] < hazard.FIRE_SURFACE_C
+    assert result["max_surface_c"] < hazard.IGNITION_SURFACE_MIN_C
 
 
 def jammed_rig(supply_v):

@@ -19,7 +19,14 @@ def test_a_new_guard_commands_nothing_and_holds_no_batch():
     g = Guard()
     assert (g.mode, g.fault, g.events, g.heater, g.latch, g.reading_dc) == (IDLE, C.OK, 0, 0, 0, None)
     assert (g.arming_ms, g.start_dc, g.shade, g.bad_shade, g.pending_ms, g.pending_from_model) == (0, 0, 0, False, 0, False)
-    assert (g.budget_ms, g.cap_ms, g.on_ms, g.dose) == (0, 0, 0, 0)
+    assert (g.budget_ms, g.cap_ms, g.on_ms, g.dose, g.fault_ms) == (0, 0, 0, 0, 0)
+
+
+def test_time_in_fault_stops_counting_exactly_at_the_cool_down():
+    g = Guard()
+    g.mode, g.fault, g.fault_ms = FAULT, C.HEATING_GAIN, L.REARM_COOL_MS
+    g.step(100, adc(22), False, 1000)
+    assert g.fault_ms == L.REARM_COOL_MS
 
 
 def test_a_batch_starts_with_no_on_time_and_no_dose():
@@ -139,8 +146,11 @@ def test_rising_while_off_reset_and_settle_edge():
 
 def test_cap_at_the_derating_and_floor_edges():
     assert advice.cap_ms(L.HOT_DERATE_FROM_DC) == L.DOSE_CAP_MS
-    floor_dc = L.HOT_DERATE_FROM_DC + (L.DOSE_CAP_MS - L.MIN_CAP_MS) // L.HOT_DERATE_MS_PER_DC
+    span = L.DOSE_CAP_MS - L.MIN_CAP_MS
+    floor_dc = L.HOT_DERATE_FROM_DC - (-span // L.HOT_DERATE_MS_PER_DC)  # the first reading at the floor
     assert advice.cap_ms(floor_dc) == L.MIN_CAP_MS == advice.cap_ms(floor_dc + 1)
+    assert advice.cap_ms(floor_dc - 1) == L.DOSE_CAP_MS - (floor_dc - 1 - L.HOT_DERATE_FROM_DC) * L.HOT_DERATE_MS_PER_DC
+    assert advice.cap_ms(floor_dc - 1) > L.MIN_CAP_MS
 
 
 def test_a_quiet_step_raises_no_event():

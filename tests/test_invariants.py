@@ -2,6 +2,7 @@
 
 import pytest
 
+from safety import checks as C
 from safety import invariants as I
 from safety import limits as L
 from safety.guard import FAULT, HEATING, IDLE
@@ -10,8 +11,8 @@ from tests.helpers import Drive, adc
 A22 = adc(22.0)
 
 
-def row(t, heater=1, lever=True, counts=A22, mode=HEATING, shade=4, supply=1000):
-    return (t, counts, lever, supply, shade, mode, heater)
+def row(t, heater=1, lever=True, counts=A22, mode=HEATING, shade=4, supply=1000, fault=C.OK):
+    return (t, counts, lever, supply, shade, mode, heater, fault)
 
 
 def ids(rows):
@@ -27,7 +28,7 @@ def test_real_guard_trace_is_clean():
     for i in range(400):
         temp += 0.02
         d.tick(temp=temp, lever=i < 300 and d.g.mode != IDLE or i < 2)
-        rows.append((i * 100, adc(temp), d.lever, 1000, 4, d.g.mode, d.g.heater))
+        rows.append((i * 100, adc(temp), d.lever, 1000, 4, d.g.mode, d.g.heater, d.g.fault))
     assert I.check(rows) == []
 
 
@@ -52,14 +53,23 @@ def test_i2_cutoff():
 
 
 def test_i3_fault_mode_and_rearm():
-    assert ids([row(0, mode=FAULT)]) == ["I3"]
-    rows = [row(0, heater=0, lever=False, mode=FAULT), row(100, heater=0, lever=False, mode=IDLE)]
+    cut = C.CUTOFF
+    assert ids([row(0, mode=FAULT, fault=cut)]) == ["I3"]
+    rows = [row(0, heater=0, lever=False, mode=FAULT, fault=cut), row(100, heater=0, lever=False, mode=IDLE)]
     assert ids(rows) == ["I3"]
     hot = adc(L.REARM_DC / 10.0 + 1)
-    rows = [row(0, heater=0, lever=False, mode=FAULT, counts=hot), row(100, heater=0, mode=IDLE, counts=hot)]
+    rows = [row(0, heater=0, lever=False, mode=FAULT, counts=hot, fault=cut), row(100, heater=0, mode=IDLE, counts=hot)]
     assert ids(rows) == ["I3"]
-    rows = [row(0, heater=0, lever=False, mode=FAULT), row(100, heater=0, mode=IDLE)]
+    rows = [row(0, heater=0, lever=False, mode=FAULT, fault=cut), row(100, heater=0, mode=IDLE)]
     assert ids(rows) == []
+
+
+@pytest.mark.parametrize("in_fault_ms, violated", [(L.REARM_COOL_MS - 200, True), (L.REARM_COOL_MS - 100, False)])
+def test_i3_a_thermistor_fault_rearms_only_after_the_cool_down(in_fault_ms, violated):
+    gain = C.HEATING_GAIN
+    rows = [row(0, heater=0, mode=FAULT, fault=gain), row(in_fault_ms, heater=0, lever=False, mode=FAULT, fault=gain),
+            row(in_fault_ms + 100, heater=0, mode=IDLE)]
+    assert (ids(rows) == ["I3"]) == violated
 
 
 def test_i4_carriage_up():

@@ -101,7 +101,7 @@ class ToasterMachine(RuleBasedStateMachine):
         p = sim.rig.plant
         assert sim.violations() == []
         assert sim.exceptions == 0
-        assert p.max_surface_c < hazard.FIRE_SURFACE_C
+        assert not p.ignited
         assert p.max_chamber_c < hazard.FIRE_CHAMBER_C
         assert sim.max_uncontrolled_ms <= hazard.UNCONTROLLED_MAX_S * 1000
 
