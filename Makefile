@@ -45,7 +45,7 @@ test: install
 
 # Mutation testing of safety/ (mutmut, [tool.mutmut] in pyproject.toml) under the
 # Hypothesis `mutation` profile; every mutant must be killed or be listed as equivalent in
-# safety/MUTANTS.md. ~2 min on 2 cores. `make mutation` also records the results in
+# safety/MUTANTS.md. ~7 min on 2 cores. `make mutation` also records the results in
 # safety/MUTATION.json (commit it) and renders the report.
 mutants: install
 	rm -rf mutants

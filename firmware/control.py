@@ -9,7 +9,8 @@ every batch on the guard's fallback table and keeps the fault LED lit.
 from firmware import features
 from firmware.hw.base import ticks_diff
 from safety import checks
-from safety.guard import ARMING, Guard
+from safety.guard import ARMING, HEATING, Guard
+from safety.surface import Readings
 
 
 class Controller:
@@ -23,6 +24,10 @@ class Controller:
         self.model = None if model_error else model
         self.model_refused = bool(model_error)
         self.guard = Guard()
+        self.surface = Readings()  # filled in place every tick
+        width = getattr(self.model, "n_features", getattr(self.model, "N_INPUTS", features.WIDTHS[0]))
+        self.readvising = width == features.WIDTHS[1]  # a v2 model is asked again while heating
+        self.readvise_ms = 0
         board.all_off()
         if model_error:
             board.log("model refused: %s" % model_error)
@@ -36,13 +41,16 @@ class Controller:
             dt = ticks_diff(now, self.last_ms)
             self.last_ms = now
             g = self.guard
-            g.step(dt, b.read_adc(), b.lever_down(), b.supply_pm())
+            b.read_surface(self.surface)
+            g.step(dt, b.read_adc(), b.lever_down(), b.supply_pm(), self.surface)
             if g.mode == ARMING and not self.advised:
                 self._advise()
             self.advised = g.mode == ARMING
             b.set_heater(g.heater)
             b.set_latch(g.latch)
-            b.set_fault_led(g.fault != checks.OK or self.model_refused)
+            b.set_fault_led(g.fault != checks.OK or g.degraded() or self.model_refused)
+            if g.mode == HEATING and self.readvising:  # after the outputs: they never wait on the model
+                self._readvise(dt)
         except BaseException:
             b.all_off()
             raise
@@ -51,10 +59,32 @@ class Controller:
             b.log_events(g.events, g.fault)
 
     def _advise(self):
+        sel = self.board.selection()
+        answer, elapsed = self._ask(sel, pressed=True)
+        self.readvise_ms = 0
+        self.guard.advise(sel[0], answer, elapsed)
+        self.board.log_advice(answer, elapsed)
+
+    def _readvise(self, dt):
+        self.readvise_ms += dt
+        if self.readvise_ms < features.READVISE_MS:
+            return
+        self.readvise_ms = 0
+        answer, elapsed = self._ask(self.board.selection())
+        self.guard.readvise(answer, elapsed)
+
+    def _ask(self, sel, pressed=False):
+        """(the model's answer in s or None, ms it took) for the batch now. At the press
+        the carriage is still falling and the thermopiles see the tab, not the slice: the
+        v2 vector then carries the panel's bread temperature."""
         b = self.board
-        sel = b.selection()
         asked = sel if self.shade_for_model is None else (self.shade_for_model(sel[0]),) + tuple(sel[1:])
-        x = features.build(asked, self.guard.reading_dc, b.ambient_c(), b.supply_v())
+        g = self.guard
+        if self.readvising:
+            surface_dc = None if pressed else self.surface.obj_dc[0]
+            x = features.build_v2(asked, g.start_dc, b.ambient_c(), b.supply_v(), surface_dc, g.on_ms)
+        else:
+            x = features.build(asked, g.start_dc, b.ambient_c(), b.supply_v())
         self.last_features = x
         answer = None
         t0 = b.ticks_ms()
@@ -65,5 +95,4 @@ class Controller:
                 b.log("model raised %s" % type(e).__name__)
         elapsed = ticks_diff(b.ticks_ms(), t0)
         self.last_answer = answer
-        self.guard.advise(sel[0], answer, elapsed)
-        b.log_advice(answer, elapsed)
+        return answer, elapsed

@@ -4,15 +4,20 @@ Order matters. The heater pin is driven low before any other import (only the pi
 precedes it); the image is checked against firmware/image.json before the firmware
 and the guard are imported; the thermistor is checked before the first batch. A failed
 check halts with the heater off and the fault LED lit, for good: only a reflash or a
-power cycle restarts. A refused model is not a halt: every batch runs on the guard's
-fallback table and the fault LED stays lit. Any exception leaves the heater and latch
-off (Controller.tick) and resets the board, which boots with both pins low and waits for
-a fresh lever press: after a power loss or a watchdog reset nothing resumes by itself.
+power cycle restarts. The bread-surface sensors are checked next (both thermopiles
+answer with plausible readings, the reference tab's thermistor reads a temperature); a
+failure there is logged, not a halt: the guard runs every batch degraded, with the
+fault LED, until both thermopiles pass its reference check. A refused model is not a
+halt either: every batch runs on the guard's fallback table and the fault LED stays lit.
+Any exception leaves the heater and latch off (Controller.tick) and resets the board,
+which boots with both pins low and waits for a fresh lever press: after a power loss or
+a watchdog reset nothing resumes by itself.
 
 Service mode: with the bread button held at power-on the loop does not start and the
 watchdog is not armed (the RP2040 cannot disarm it), so mpremote can reach the REPL to
-reflash; the board prints its thermistor and mains readings for the first-boot check
-(docs/MAKER.md) and never drives the heater.
+reflash; the board prints its thermistor and mains readings, then (once the sensors have
+settled) its thermopiles' and the reference tab's, for the first-boot checks
+(docs/MAKER.md), and never drives the heater.
 """
 
 import machine
@@ -29,6 +34,9 @@ from firmware import selftest  # noqa: E402
 IMAGE_MANIFEST = "firmware/image.json"
 MODEL_DIR = "firmware"  # relative to / (the working directory at boot)
 BATCH_LOG = "batchlog.bin"
+# The MLX90614's first readings after power-on are not valid until its filters have
+# run (SMBus application note), and the ADS1115's first conversion takes 8 ms.
+SENSOR_SETTLE_MS = 1000
 
 
 def exists(path):
@@ -58,10 +66,23 @@ def service_mode():
     from safety import checks
     board = PicoBoard(None, watchdog=False)
     adc = board.read_adc()
-    reading = checks.reading_dc(adc)
-    shown = "open/short" if reading is None else "%.1f C" % (reading / 10)
     print("service mode: heater off, no loop; thermistor %s (%d counts), mains %d per-mille"
-          % (shown, adc, board.supply_pm()))
+          % (shown_dc(checks.reading_dc(adc), "open/short"), adc, board.supply_pm()))
+    time.sleep_ms(SENSOR_SETTLE_MS)
+    sensors = board.sensors
+    slots = ["slot %d %s (die %s)" % (slot + 1, shown_dc(sensor.object_dc(), "no answer"),
+                                      shown_dc(sensor.die_dc(), "no answer"))
+             for slot, sensor in enumerate(sensors.thermopiles)]
+    counts = sensors.tab.tab_counts()
+    tab = "no answer"
+    if counts is not None:
+        tab = "%s (%d counts)" % (shown_dc(checks.reading_dc(counts), "open/short"), counts)
+    print("surface: %s; reference tab thermistor %s" % (", ".join(slots), tab))
+
+
+def shown_dc(dc, missing):
+    """A reading in deci-degrees C as text, or `missing` for None."""
+    return missing if dc is None else selftest.celsius(dc)
 
 
 def jumper_set(pin):
@@ -80,7 +101,7 @@ def run():
     from firmware.hw.usb_serial import UsbSerial
     from firmware.link import Link
     from firmware.model_check import ModelRefused
-    from safety import checks
+    from safety import checks, surface
     hil = jumper_set(PIN_HIL)
     link = Link(UsbSerial())
     board = PicoBoard(link)
@@ -95,6 +116,10 @@ def run():
         problem = selftest.thermistor(board.read_adc, checks.reading_dc)
         if problem:
             halt([problem], board)
+        sensors = board.sensors
+        for p in selftest.surface(sensors.thermopiles, sensors.tab.tab_counts, surface.plausible,
+                                  checks.reading_dc):
+            board.log("self-test: %s; %s" % (p, selftest.SURFACE_DEGRADED))
     model, error = None, None
     try:
         model = model_pico.load(MODEL_DIR, exists)

@@ -1,17 +1,20 @@
 """Pi Zero entry point (CPython, run by systemd with Restart=always): the same guarded
 loop as the Pico's main.py, with the ONNX file itself run by onnxruntime as the model.
 
-A refused model means the fallback table and a lit fault LED. Any exception turns the
-heater and latch off and exits non-zero; systemd restarts the loop, which boots with
-both outputs low and waits for a fresh lever press.
+A refused model means the fallback table and a lit fault LED. Bread-surface sensors that
+do not answer, or answer implausibly, at start are logged: the guard runs every batch
+degraded, with the fault LED, until both thermopiles pass its reference check. Any
+exception turns the heater and latch off and exits non-zero; systemd restarts the loop,
+which boots with both outputs low and waits for a fresh lever press.
 """
 
 import sys
 
+from firmware import selftest
 from firmware.control import Controller
 from firmware.hw.base import TICKS_PERIOD
 from firmware.model_check import ModelRefused
-from safety import limits
+from safety import checks, limits, surface
 
 MODEL_PATH = "/opt/toastguard/model/toast_time.onnx"
 WATCHDOG_PATH = "/dev/watchdog"
@@ -29,6 +32,10 @@ def load_model(path):
 def run(board, model_path=MODEL_PATH, ticks=None):
     """Run the loop on `board`; `ticks` bounds it (None: forever)."""
     model, error = load_model(model_path)
+    sensors = board.sensors
+    for problem in selftest.surface(sensors.thermopiles, sensors.tab.tab_counts, surface.plausible,
+                                    checks.reading_dc):
+        board.log("self-test: %s; %s" % (problem, selftest.SURFACE_DEGRADED))
     ctl = Controller(board, model, error)
     deadline = board.ticks_ms()
     n = 0

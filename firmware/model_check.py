@@ -1,4 +1,4 @@
-"""Checks a model file must pass before the board uses it (CONTRACT.md): at most 256 KB,
+"""Checks a model file must pass before the board uses it (docs/INTERFACES.md): at most 256 KB,
 and the SHA-256 its manifest (NAME.manifest.json beside it) records. Runs on the Pico
 (MicroPython: os, json) and on the Pi Zero and the host (CPython).
 """

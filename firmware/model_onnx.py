@@ -1,13 +1,13 @@
 """The model back-end of the Pi Zero (CPython): the ONNX file itself, run by onnxruntime.
 
 The host simulator uses the same class, so a model behaves the same in `toastguard sim`
-and on a Zero. Checked before use (CONTRACT.md): size and manifest (model_check), loads
-in onnxruntime, input `features` float32 [N, 8], output `toast_s` float32 [N, 1].
+and on a Zero. Checked before use (docs/INTERFACES.md): size and manifest (model_check), loads
+in onnxruntime, input `features` float32 [N, 8] (signature v1) or [N, 10] (v2,
+firmware/features.py), output `toast_s` float32 [N, 1].
 """
 
+from firmware.features import WIDTHS
 from firmware.model_check import ModelRefused, check_file
-
-N_FEATURES = 8
 
 
 class OnnxModel:
@@ -20,7 +20,7 @@ class OnnxModel:
             self.session = ort.InferenceSession(self.path, providers=["CPUExecutionProvider"])
         except Exception as e:
             raise ModelRefused("%s: does not load in onnxruntime: %s" % (self.path, _first_line(e))) from None
-        _check_signature(self.path, self.session)
+        self.n_features = _check_signature(self.path, self.session)
 
     def predict(self, x):
         import numpy as np
@@ -30,13 +30,15 @@ class OnnxModel:
 
 
 def _check_signature(path, session):
+    """The model's input width (a signature's), or ModelRefused."""
     inputs, outputs = session.get_inputs(), session.get_outputs()
     if len(inputs) != 1 or inputs[0].name != "features":
         raise ModelRefused("%s: needs exactly one input named 'features', has %s"
                            % (path, [i.name for i in inputs]))
-    if inputs[0].type != "tensor(float)" or not _shape_ok(inputs[0].shape, N_FEATURES):
-        raise ModelRefused("%s: input 'features' must be float32 [N, 8], is %s %s"
-                           % (path, inputs[0].type, inputs[0].shape))
+    shape = inputs[0].shape
+    if inputs[0].type != "tensor(float)" or not any(_shape_ok(shape, w) for w in WIDTHS):
+        raise ModelRefused("%s: input 'features' must be float32 [N, 8] or [N, 10], is %s %s"
+                           % (path, inputs[0].type, shape))
     names = [o.name for o in outputs]
     if "toast_s" not in names:
         raise ModelRefused("%s: needs an output named 'toast_s', has %s" % (path, names))
@@ -44,6 +46,7 @@ def _check_signature(path, session):
     if out.type != "tensor(float)" or not _shape_ok(out.shape, 1):
         raise ModelRefused("%s: output 'toast_s' must be float32 [N, 1], is %s %s"
                            % (path, out.type, out.shape))
+    return shape[1]
 
 
 def _shape_ok(shape, width):

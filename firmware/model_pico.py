@@ -5,6 +5,7 @@ Refusal (missing, too big, SHA-256 not its manifest's, wrong signature) raises
 ModelRefused; main.py then runs on the fallback table with the fault LED lit.
 """
 
+from firmware.features import WIDTHS
 from firmware.model_check import ModelRefused, check_file
 
 MODULE = "toast_model"
@@ -20,8 +21,8 @@ def module_file(directory, exists):
 
 
 def check_signature(module, path):
-    if getattr(module, "INPUT_NAME", None) != "features" or getattr(module, "N_INPUTS", None) != 8:
-        raise ModelRefused("%s: input must be 'features' with 8 values" % path)
+    if getattr(module, "INPUT_NAME", None) != "features" or getattr(module, "N_INPUTS", None) not in WIDTHS:
+        raise ModelRefused("%s: input must be 'features' with 8 or 10 values" % path)
     if getattr(module, "OUTPUT_NAME", None) != "toast_s" or getattr(module, "N_OUTPUTS", None) != 1:
         raise ModelRefused("%s: output must be 'toast_s' with 1 value" % path)
     if not callable(getattr(module, "predict", None)):

@@ -1,6 +1,6 @@
 """Boot self-test, after IEC 60730-1 Annex H as far as MicroPython allows: the image's
-files against their SHA-256 manifest (a corrupt guard must never heat), and the
-thermistor's plausibility before the first batch.
+files against their SHA-256 manifest (a corrupt guard must never heat), the thermistor's
+plausibility before the first batch, and whether the bread-surface sensors answer.
 
 Imports nothing of the firmware or safety packages: it runs before they are trusted.
 """
@@ -21,6 +21,7 @@ THERMISTOR_SAMPLES = const(8)
 # oversampling); a loose joint or interference moves them more.
 THERMISTOR_SPREAD_DC = const(20)
 MODEL_PREFIX = "firmware/toast_model"  # the model has its own check and a fallback
+SURFACE_DEGRADED = "every batch runs degraded until both thermopiles pass the reference check"
 
 
 def sha256_hex(path):
@@ -90,3 +91,31 @@ def thermistor(read_adc, reading_dc):
     if hi - lo > THERMISTOR_SPREAD_DC:
         return "thermistor unsteady: readings spread %d.%d C" % ((hi - lo) // 10, (hi - lo) % 10)
     return None
+
+
+def surface(thermopiles, tab_counts, plausible, reading_dc):
+    """Problems with the bread-surface sensors, one line each (none: an empty list): each
+    thermopile answers with object and die temperatures in its calibrated ranges
+    (plausible(object, die) is 0, safety.surface), and the reference tab's thermistor
+    reads a temperature. Not a reason to halt: the guard degrades every batch until both
+    thermopiles pass its reference check."""
+    problems = []
+    for slot in range(len(thermopiles)):
+        sensor = thermopiles[slot]
+        obj, die = sensor.object_dc(), sensor.die_dc()
+        if obj is None or die is None:
+            problems.append("thermopile %d (0x%02x): no answer" % (slot + 1, sensor.address))
+        elif plausible(obj, die):
+            problems.append("thermopile %d: implausible: object %s, die %s"
+                            % (slot + 1, celsius(obj), celsius(die)))
+    counts = tab_counts()
+    if counts is None:
+        problems.append("reference tab ADC: no answer")
+    elif reading_dc(counts) is None:
+        problems.append("reference tab thermistor open or shorted (%d counts)" % counts)
+    return problems
+
+
+def celsius(dc):
+    """Deci-degrees C as text: "201.3 C"."""
+    return "%.1f C" % (dc / 10)

@@ -11,8 +11,10 @@ import time
 import serial
 
 from firmware import presets, protocol
-from hil.virtual_board import ObservedGuard, deliver_message
+from firmware.hw.hil import NO_ANSWER, fill_readings
+from hil.virtual_board import ObservedGuard, deliver_message, read_surface
 from host_sim.runner import Simulation
+from safety.surface import Readings
 
 BAUD = 115200  # USB CDC ignores it; a UART bridge needs it
 REPLY_TIMEOUT_S = 10.0
@@ -92,6 +94,7 @@ class HilController:
         self.rig = rig
         self.link = link
         self.guard = ObservedGuard()
+        self.surface = Readings()  # what the board read this tick: the frame's surface fields
         self.bread_names = [p[0] for p in presets.PRESETS]
         link.on_message = lambda text: deliver_message(rig, text)
         hello = link.start()
@@ -101,10 +104,13 @@ class HilController:
     def tick(self):
         rig = self.rig
         shade, _, _, _, frozen = rig.selected
-        self.link.send("S", {"t": rig.now_ms % (1 << 30), "adc": rig.read_adc(),
-                             "lever": 1 if rig.carriage_down else 0, "mains": rig.supply_pm(),
-                             "shade": shade, "bread": self.bread_names.index(rig.selected_bread),
-                             "frozen": 1 if frozen else 0, "amb": int(round(rig.ambient_sensor_c() * 10))})
+        frame = surface_fields(*read_surface(rig))
+        frame.update({"t": rig.now_ms % (1 << 30), "adc": rig.read_adc(),
+                      "lever": 1 if rig.carriage_down else 0, "mains": rig.supply_pm(),
+                      "shade": shade, "bread": self.bread_names.index(rig.selected_bread),
+                      "frozen": 1 if frozen else 0, "amb": int(round(rig.ambient_sensor_c() * 10))})
+        self.link.send("S", frame)
+        fill_readings(frame, self.surface)
         a = self.link.wait_for("A")
         rig.relay_cmd, rig.latch_cmd, rig.fault_led = int(a["h"]), int(a["l"]), int(a["led"])
         rig.feed_watchdog()
@@ -112,6 +118,17 @@ class HilController:
         self.guard.update([int(a["m"]), int(a["h"]), int(a["l"]), int(a["ev"]), int(a["f"]), dc])
         if self.guard.events:
             rig.on_guard_events(self.guard.events, self.guard.fault)
+
+
+def surface_fields(words, tab_counts, purge_ok):
+    """The S frame's surface fields (hil/PROTOCOL.md): each slot's object (s1, s2) and
+    die (b1, b2) words, the tab's counts (ref), NO_ANSWER for a sensor that did not
+    answer, and the purge fan (fan)."""
+    fields = {"ref": NO_ANSWER if tab_counts is None else tab_counts, "fan": 1 if purge_ok else 0}
+    for slot, slot_words in enumerate(words):
+        fields["s%d" % (slot + 1)] = NO_ANSWER if slot_words is None else slot_words[0]
+        fields["b%d" % (slot + 1)] = NO_ANSWER if slot_words is None else slot_words[1]
+    return fields
 
 
 RESET_FAULTS = ("power_loss", "loop_stall")  # need a board that can be restarted

@@ -20,9 +20,10 @@ MODEL_MANIFEST = "firmware/toast_model.manifest.json"
 SHARED_SOURCES = (
     "firmware/__init__.py", "firmware/control.py", "firmware/features.py",
     "firmware/model_check.py", "firmware/presets.py", "firmware/selftest.py",
-    "firmware/hw/__init__.py", "firmware/hw/base.py",
+    "firmware/hw/__init__.py", "firmware/hw/ads1115.py", "firmware/hw/base.py",
+    "firmware/hw/mlx90614.py", "firmware/hw/surface_sensors.py",
     "safety/__init__.py", "safety/advice.py", "safety/checks.py", "safety/guard.py",
-    "safety/limits.py", "safety/thermistor.py",
+    "safety/limits.py", "safety/surface.py", "safety/thermistor.py",
 )
 PICO_SOURCES = SHARED_SOURCES + (
     "firmware/batchlog.py", "firmware/feedback.py", "firmware/hostport.py", "firmware/link.py",

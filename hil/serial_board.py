@@ -6,7 +6,8 @@ pyserial exactly as to a Pico on /dev/ttyACM0.
         ...  # serial.Serial(port)
 
 With hil=True the HIL jumper is set: the board takes its sensors from the host's frames.
-Otherwise it runs its normal loop on fixed inputs (a 22 C chamber, rated mains).
+Otherwise it runs its normal loop on fixed inputs (a 22 C chamber, rated mains, both
+thermopiles reading the 200 C reference tab, the purge fan turning).
 """
 
 import json
@@ -20,6 +21,7 @@ from firmware.hw import pico_pins as P
 from hil import virtual_board as vb
 from host_sim import mpvm
 from host_sim.rig import adc_counts
+from host_sim.sensing import TAB_C, raw_word
 
 SCRIPT = vb.VM_DIR / "serial_board.mjs"
 
@@ -30,7 +32,11 @@ class SerialBoard:
         self.inputs = {"adc": {str(P.ADC_THERMISTOR): int(round(adc_counts(chamber_c))) << 4,
                                str(P.ADC_MAINS): vb.mains_u16(1000), str(P.ADC_SHADE): vb.shade_u16(4),
                                str(P.INTERNAL_TEMP_ADC): vb.die_u16(22.0)},
-                       "pins": {str(P.PIN_HIL): 0 if hil else 1}}
+                       "pins": {str(P.PIN_HIL): 0 if hil else 1},
+                       "i2c": vb.i2c_answers([(raw_word(TAB_C), raw_word(chamber_c))] * len(P.SURFACE_ADDRESSES),
+                                             int(round(adc_counts(TAB_C))))}
+        if not hil:  # in HIL mode the board polls every millisecond, and reads the fan from the frames
+            self.inputs["press"] = {str(P.PIN_FAN_TACH): vb.FAN_PULSES_PER_TICK}
         self.proc = None
         self.port = None
         self._slave = None

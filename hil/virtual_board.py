@@ -7,8 +7,9 @@ CPython, with the `machine` and clock of hil/vm/. The firmware talks to that `ma
 every control tick is one frame each way (hil/vm/machine.py documents them).
 
 `VirtualBoardController` plugs a BoardLink into host_sim.runner.Simulation in place of
-the in-process Controller: the rig's sensors become the frame's ADC counts and pins, the
-frame's output pins drive the rig's relay, latch and LED.
+the in-process Controller: the rig's sensors become the frame's ADC counts, pins and I2C
+answers (the thermopiles' RAM words with their PEC, the ADS1115's conversion) and the
+purge fan's tachometer edges; the frame's output pins drive the rig's relay, latch and LED.
 """
 
 import base64
@@ -22,8 +23,11 @@ import time
 from pathlib import Path
 
 from firmware import presets, protocol
+from firmware.hw import ads1115, mlx90614
 from firmware.hw import pico_pins as pico
 from host_sim import mpvm
+from safety import limits
+from safety.surface import Readings
 
 HERE = Path(__file__).resolve().parent
 VM_DIR = HERE / "vm"
@@ -34,6 +38,9 @@ VM_LIB = ("machine.py", "vclock.py", "probe.py", "usb_serial.py")
 VM_BOOT = "import probe\nimport main\n"
 PWRON_RESET = 1
 WDT_RESET = 3
+FAN_RPM = 6000  # the rig's purge fan: a 25 mm 5 V fan well above its 1500 rpm minimum
+FAN_PULSES_PER_REV = 2
+FAN_PULSES_PER_TICK = FAN_RPM * FAN_PULSES_PER_REV * limits.TICK_MS // 60000
 
 
 class BoardError(RuntimeError):
@@ -144,6 +151,59 @@ def die_u16(ambient_c):
     return max(0, min(65535, int(round(volts * 65535 / 3.3))))
 
 
+def read_surface(rig):
+    """([each slot's (object word, die word) or None], tab counts or None, purge fan
+    turning) from the rig, in the order the in-process board reads them (the rig's noise
+    is drawn in call order, so every board sees the same readings)."""
+    words = [rig.surface_words(slot) for slot in range(len(pico.SURFACE_ADDRESSES))]
+    return words, rig.tab_adc(), rig.purge_ok()
+
+
+def mlx_answer(address, command, word):
+    """The bytes an MLX90614 answers a Read Word with: the word, low byte first, and PEC."""
+    lsb, msb = word & 0xFF, word >> 8
+    return [lsb, msb, mlx90614.pec(address, command, lsb, msb)]
+
+
+def ads_code(counts):
+    """The ADS1115 conversion code that ads1115.code_to_counts turns back into counts."""
+    full = ads1115.COUNTS_FULL_SCALE
+    return (2 * counts * ads1115.CODE_AT_FULL_SCALE + full) // (2 * full)
+
+
+def garbled_slots(rig):
+    """Per slot, whether its thermopile answers with a bad PEC (a surface_pec_error
+    fault, not also an open sensor): the rig gives no words for it, and the VM's bus
+    answers a plausible word with a wrong PEC, which the board's driver must refuse."""
+    return [rig.severity("surface_pec_error", slot) is not None
+            and rig.severity("surface_open", slot) is None
+            for slot in range(len(pico.SURFACE_ADDRESSES))]
+
+
+GARBLED_WORD = 0x3AF7  # 28.75 C: what a board that skipped the PEC check would read
+
+
+def i2c_answers(words, tab_counts, garbled=None):
+    """The frame's "i2c": every register the Pico reads, as bytes, or None (no answer).
+    A slot without words whose `garbled` flag is set answers GARBLED_WORD with a wrong PEC."""
+    garbled = garbled or [False] * len(words)
+    out = {}
+    for slot, address in enumerate(pico.SURFACE_ADDRESSES):
+        for command, index in ((mlx90614.RAM_OBJECT, 0), (mlx90614.RAM_DIE, 1)):
+            if words[slot] is not None:
+                answer = mlx_answer(address, command, words[slot][index])
+            elif garbled[slot]:
+                answer = mlx_answer(address, command, GARBLED_WORD)
+                answer[2] ^= 0xFF
+            else:
+                answer = None
+            out["%d:%d" % (address, command)] = answer
+    code = None if tab_counts is None else ads_code(tab_counts)
+    conversion = None if code is None else [code >> 8, code & 0xFF]
+    out["%d:%d" % (pico.ADDR_ADS1115, ads1115.REG_CONVERSION)] = conversion
+    return out
+
+
 def deliver_message(rig, text):
     """A board's M message to the simulation: its advice, or a log line."""
     if text.startswith("advice "):
@@ -169,6 +229,7 @@ class VirtualBoardController:
     def __init__(self, rig, image, interpreter="vm", cause=PWRON_RESET):
         self.rig = rig
         self.guard = ObservedGuard()
+        self.surface = Readings()  # the surface readings the board's guard last stepped on
         self.program, self.frozen = 0, False  # the panel's state after a boot
         self.console = []  # every line the board printed outside the protocol
         self.serial_lines = []  # every protocol line it sent
@@ -181,26 +242,32 @@ class VirtualBoardController:
         if frame.get("reset"):
             raise BoardReset(self.link.console[-1] if self.link.console else "machine.reset()")
         if frame.get("obs") is not None:
-            self.guard.update(frame["obs"])
+            obs = frame["obs"]
+            self.guard.update(obs[:6])
+            s = self.surface
+            s.obj_dc, s.body_dc, s.ref_adc, s.purge_ok = obs[6:]
             if self.guard.events:
                 self.rig.on_guard_events(self.guard.events, self.guard.fault)
 
     def _inputs(self):
         rig = self.rig
         shade, _, _, _, frozen = rig.selected
+        words, tab_counts, purge_ok = read_surface(rig)
         return {"ms": rig.now_ms % (1 << 30),
                 "adc": {str(pico.ADC_THERMISTOR): rig.read_adc() << 4,
                         str(pico.ADC_MAINS): mains_u16(rig.supply_pm()),
                         str(pico.ADC_SHADE): shade_u16(shade),
                         str(pico.INTERNAL_TEMP_ADC): die_u16(rig.ambient_sensor_c())},
                 "pins": {str(pico.PIN_LEVER): 0 if rig.carriage_down else 1},
-                "press": self._presses(frozen)}
+                "i2c": i2c_answers(words, tab_counts, garbled_slots(rig)),
+                "press": self._presses(frozen, purge_ok)}
 
-    def _presses(self, frozen):
-        """Button presses that bring the panel to the rig's bread and frozen setting."""
+    def _presses(self, frozen, purge_ok):
+        """Button presses that bring the panel to the rig's bread and frozen setting, and
+        the purge fan's tachometer edges for this tick."""
         names = [p[0] for p in presets.PRESETS]
         want = names.index(self.rig.selected_bread)
-        press = {}
+        press = {str(pico.PIN_FAN_TACH): FAN_PULSES_PER_TICK} if purge_ok else {}
         if want != self.program:
             press[str(pico.PIN_BREAD)] = (want - self.program) % len(names)
             self.program = want

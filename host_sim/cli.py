@@ -1,4 +1,4 @@
-"""`toastguard` command line (verbs and exit codes in CONTRACT.md)."""
+"""`toastguard` command line (verbs and exit codes in docs/INTERFACES.md)."""
 
 import argparse
 import csv
@@ -73,7 +73,7 @@ def _parser():
     flash.add_argument("--root", default="/", help="zero: install under this directory "
                        "(default /, on the Pi itself; another path stages an SD card)")
     flash.set_defaults(func=cmd_flash)
-    prove = verbs.add_parser("prove", help="machine-checked proofs of the invariants I1-I6 (z3)")
+    prove = verbs.add_parser("prove", help="machine-checked proofs of the invariants I1-I7 (z3)")
     prove.add_argument("--jobs", type=int, default=2, help="worker processes")
     prove.set_defaults(func=cmd_prove)
     report = verbs.add_parser("report", help="safety traceability: hazard -> invariant -> tests -> proofs -> mutants")

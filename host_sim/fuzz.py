@@ -1,8 +1,9 @@
 """`toastguard fuzz`: adversarial campaigns over scenarios, through the real firmware loop,
 guard and plant.
 
-Each case Hypothesis draws is a whole scenario (CONTRACT.md): a toaster (230 V or 120 V
-family, mains 0.75-1.15 x rated, 5-40 C room), one to three batches of any preset,
+Each case Hypothesis draws is a whole scenario (docs/INTERFACES.md): a toaster (230 V or 120 V
+family, mains 0.75-1.15 x rated, 5-40 C room, the element within its tolerance, the
+bread's emissivity and the thermopiles' accuracy within theirs), one to six batches of any preset,
 frozen or not, any shade and thickness, the same bread in both slots, another bread in
 slot 2 or slot 2 empty, back to back or apart, and up to three faults of any kind at any time
 (the double fault of FUSE.md excepted: that is the hardware's), run with the student's
@@ -39,6 +40,7 @@ PROGRESS_EVERY = 10  # cases between progress messages from a worker
 WORST_KEPT = 5  # the model's worst batches kept as replayable scenarios
 SHADE_DELTA_E = 6.0  # contract: shade s targets dE = 6 s
 UNDER_TOASTED_BY = 6.0  # a whole shade lighter than asked
+MAX_BATCHES = 6  # back to back, the chamber near where repeated use settles
 SHRINK_BUDGET_S = 60.0  # shrinking stops improving a counterexample after this long: each
 # step is a whole simulation, and a minute takes a case down to its one essential batch
 
@@ -63,12 +65,16 @@ def tenths(lo, hi):
 
 
 def toasters():
-    def build(rated_v, ratio_pm, ambient_c, element_w):
-        return scenario.Toaster(ambient_c, round(rated_v * ratio_pm / 1000.0, 2), rated_v, float(element_w))
+    def build(rated_v, ratio_pm, ambient_c, element_w, emissivity_pm, offset_c):
+        return scenario.Toaster(ambient_c, round(rated_v * ratio_pm / 1000.0, 2), rated_v, float(element_w),
+                                None, emissivity_pm / 1000.0, offset_c)
     # mostly mains the guard accepts (0.8-1.1 x rated), sometimes beyond, where it refuses
     ratios = st.one_of(st.integers(800, 1100), st.integers(800, 1100), st.integers(750, 1150))
     element_w = st.integers(*(int(w) for w in scenario.TOASTER_KEYS["element_w"]))
-    return st.builds(build, st.sampled_from((230.0, 120.0)), ratios, tenths(5.0, 40.0), element_w)
+    emissivity = st.integers(*(int(round(1000 * e)) for e in scenario.TOASTER_KEYS["bread_emissivity"]))
+    offset = tenths(*scenario.TOASTER_KEYS["surface_offset_c"])
+    return st.builds(build, st.sampled_from((230.0, 120.0)), ratios, tenths(5.0, 40.0), element_w,
+                     emissivity, offset)
 
 
 def batches():
@@ -87,7 +93,10 @@ def faults():
         durations = tenths(0.1, 120.0)
         if kind != "carriage_jammed":
             durations = st.none() | durations
-        return st.builds(scenario.Fault, st.just(kind), tenths(0.0, 600.0), durations)
+        slots = st.none() | st.sampled_from((1, 2)) if kind in scenario.SLOT_FAULTS else st.none()
+        severity = st.none() | st.integers(0, 1000).map(lambda n: n / 1000.0) \
+            if kind in scenario.SEVERITY_FAULTS else st.none()
+        return st.builds(scenario.Fault, st.just(kind), tenths(0.0, 600.0), durations, slots, severity)
     return st.lists(st.sampled_from(scenario.FAULT_KINDS).flatmap(fault), max_size=3).filter(lambda fs: not scenario.beyond_software(f.kind for f in fs))
 
 
@@ -99,7 +108,7 @@ def model_specs(model_spec):
 
 def cases(model_spec=None):
     return st.builds(lambda seed, toaster, bs, fs, spec: scenario.Scenario("fuzz-case", seed, toaster, bs, fs, spec),
-                     st.integers(0, 2 ** 32 - 1), toasters(), st.lists(batches(), min_size=1, max_size=3),
+                     st.integers(0, 2 ** 32 - 1), toasters(), st.lists(batches(), min_size=1, max_size=MAX_BATCHES),
                      faults(), model_specs(model_spec))
 
 

@@ -28,5 +28,5 @@ FUSE_TF_C = 240.0
 # element, so it integrates the element's dose ((V/V_rated)^2 x on-time) since the carriage
 # went down; it opens the element circuit at 220 s +-10 % of rated-equivalent on-time and
 # is re-set mechanically when the carriage rises.
-CUTOUT_DOSE_S = 165.0
+CUTOUT_DOSE_S = 410.0
 CUTOUT_TOLERANCE = 0.10

@@ -3,7 +3,7 @@ default), the non-ML stand-in, and the built-in adversaries (`adversarial:NAME`)
 has `predict(features) -> s`.
 
 ONNX files go through the Pi Zero's own back-end (firmware/model_onnx.py), which checks
-them before use (CONTRACT.md): the file exists, is at most 256 KB, matches its manifest's
+them before use (docs/INTERFACES.md): the file exists, is at most 256 KB, matches its manifest's
 SHA-256 when a manifest sits beside it (NAME.manifest.json), loads in onnxruntime, and
 has input `features` float32 [N, 8] and output `toast_s` float32 [N, 1]. Anything else
 raises ModelRefused with one line naming the file and the reason.

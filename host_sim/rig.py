@@ -1,17 +1,21 @@
 """The virtual hardware around the board: thermistor divider and ADC, mains, relay,
-carriage with its hold magnet and switch, thermal fuse, watchdog, board power, faults.
+carriage with its hold magnet and switch, thermal fuse, watchdog, board power, the
+bread-surface sensing (host_sim/sensing.py), faults.
 
 The element is powered only when mains is present, the thermal fuse and the bimetal
 cut-out are closed, the carriage is down (its switch is in series with the element, as in
-every pop-up toaster) and the relay is closed (commanded, or welded). A jammed carriage
-(a bagel wedged in the slot, a lever held down) stays down whatever the magnet does.
+every pop-up toaster), the SSR is on (commanded, or welded) and the isolating relay is
+closed (it is driven with the carriage magnet, so it opens whenever the guard releases
+the carriage; or welded). A jammed carriage (a bagel wedged in the slot, a lever held
+down) stays down whatever the magnet does.
 """
 
 import math
 import random
 
 from host_sim import hazard
-from host_sim.plant import Plant
+from host_sim.plant import SLOTS, Plant
+from host_sim.sensing import DEFAULT_SEVERITY, Sensing
 from safety import limits
 from safety import thermistor as ntc
 
@@ -38,8 +42,9 @@ class Rig:
         t = scenario.toaster
         self.toaster = t
         self.faults = scenario.faults
-        self._kinds, self._kinds_at_ms = set(), None
+        self._active, self._active_at_ms = {}, None
         self.plant = Plant(t.ambient_c, t.chamber_start_c, t.supply_v, t.rated_v, t.element_w)
+        self.sensing = Sensing(self.plant, SLOTS, t.surface_offset_c, t.bread_emissivity)
         self.rng = random.Random(seed)
         self.now_ms = 0
         self.relay_cmd = 0
@@ -65,25 +70,39 @@ class Rig:
     # --- faults -----------------------------------------------------------------------
     def add_fault(self, fault):
         self.faults.append(fault)
-        self._kinds_at_ms = None
+        self._active_at_ms = None
 
     def fault_active(self, kind):
-        return kind in self._active_kinds()
+        return kind in self._active_faults()
 
     def active_faults(self):
-        return sorted(self._active_kinds())
+        return sorted(self._active_faults())
 
-    def _active_kinds(self):
-        """The fault kinds active now, worked out once per plant step (the loop asks
-        for them a dozen times a step)."""
-        if self._kinds_at_ms != self.now_ms:
+    def severity(self, kind, slot):
+        """The magnitude of an active fault of `kind` on `slot`'s sensor (0-based; None:
+        any), or None when none is active."""
+        for fault in self._active_faults().get(kind, ()):
+            if fault.applies(slot):
+                if fault.severity is not None:
+                    return fault.severity
+                return DEFAULT_SEVERITY.get(kind, 1.0)
+        return None
+
+    def _active_faults(self):
+        """{kind: [active faults]}, worked out once per plant step (the loop asks for
+        them a dozen times a step)."""
+        if self._active_at_ms != self.now_ms:
             t_s = self.now_ms / 1000.0
-            self._kinds = {f.kind for f in self.faults if f.active(t_s)}
-            self._kinds_at_ms = self.now_ms
-        return self._kinds
+            active = {}
+            for f in self.faults:
+                if f.active(t_s):
+                    active.setdefault(f.kind, []).append(f)
+            self._active = active
+            self._active_at_ms = self.now_ms
+        return self._active
 
     def powered(self):
-        return "power_loss" not in self._active_kinds()
+        return "power_loss" not in self._active_faults()
 
     # --- what the board reads ---------------------------------------------------------
     def read_adc(self):
@@ -106,6 +125,23 @@ class Rig:
         sigma = ADC_NOISE_FAULT_COUNTS if self.fault_active("adc_noise") else ADC_NOISE_COUNTS
         counts = adc_counts(self.plant.thermistor_c) + self.rng.gauss(0.0, sigma)
         return min(ntc.ADC_FULL_SCALE, max(0, int(round(counts))))
+
+    def surface_words(self, slot):
+        """What slot's thermopile answers: (object word, body word), or None (no answer
+        or a PEC mismatch, both of which the board's driver turns into no reading)."""
+        return self.sensing.words(slot, self.severity, self.rng)
+
+    def tab_adc(self):
+        """The reference tab's thermistor through the board's external ADC, or None when
+        that ADC does not answer."""
+        if self.fault_active("reference_tab_open"):
+            return ntc.ADC_FULL_SCALE
+        counts = adc_counts(self.sensing.tab_c) + self.rng.gauss(0.0, ADC_NOISE_COUNTS)
+        return min(ntc.ADC_FULL_SCALE, max(0, int(round(counts))))
+
+    def purge_ok(self):
+        """The purge fan's tachometer shows it turning."""
+        return self.sensing.purge_running
 
     def supply_pm(self):
         return int(round(1000.0 * self.toaster.supply_v / self.toaster.rated_v))
@@ -146,14 +182,17 @@ class Rig:
         plant = self.plant
         while self.now_ms < end:
             step = min(PLANT_STEP_MS, end - self.now_ms)
-            kinds = self._active_kinds()
+            kinds = self._active_faults()
             powered = "power_loss" not in kinds
             self._carriage(powered, "carriage_jammed" in kinds)
             self.energised = (powered and not self.fuse_open and not self.cutout_open and self.carriage_down
-                              and (self.relay_cmd or "relay_welded" in kinds))
+                              and (self.relay_cmd or "relay_welded" in kinds)
+                              and (self.latch_cmd or "isolator_welded" in kinds))
             plant.thermistor_detached = "thermistor_detached" in kinds
             plant.fire_w = CRUMB_FIRE_W if self.energised and "crumb_fire" in kinds else 0.0
             plant.step(step / 1000.0, self.energised)
+            self.sensing.purge_running = powered and "purge_stopped" not in kinds
+            self.sensing.step(step / 1000.0, powered, self.carriage_down, self.severity)
             if plant.fuse_c >= hazard.FUSE_TF_C:
                 self.fuse_open = True
             self._bimetal_timer(step)

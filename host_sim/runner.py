@@ -8,6 +8,7 @@ firmware.control.Controller on a firmware.hw.sim.SimBoard.
 import math
 
 from firmware.control import Controller
+from firmware.features import WIDTHS
 from firmware.hw.sim import SimBoard
 from host_sim import hazard, models
 from host_sim.bread import Bread, sugar_factor
@@ -30,6 +31,7 @@ class NanWhenFaulted:
     def __init__(self, model, rig):
         self.model = model
         self.rig = rig
+        self.n_features = getattr(model, "n_features", WIDTHS[0])  # the signature it answers
 
     def predict(self, x):
         answer = self.model.predict(x)
@@ -151,8 +153,10 @@ class Simulation:
             self._boot("exception")
             return
         g = self.ctl.guard
+        r = self.ctl.surface
         self.segments[-1].append((t_ms, rig.last_adc, lever, rig.supply_pm(), rig.selected[0],
-                                  g.mode, g.heater, g.fault))
+                                  g.mode, g.heater, g.fault) + tuple(r.obj_dc) + tuple(r.body_dc)
+                                 + (r.ref_adc, r.purge_ok))
 
     # --- the user and the batches -----------------------------------------------------
     def start_batch(self, batch):
@@ -272,7 +276,9 @@ class Simulation:
             "max_surface_c": round(p.max_surface_c, 2),
             "max_fuse_c": round(p.max_fuse_c, 2),
             "limits": {"time_cap_s": limits.TIME_CAP_MS / 1000.0, "cutoff_c": limits.CUTOFF_DC / 10.0,
-                       "dose_cap_s": limits.DOSE_CAP_MS / 1000.0},
+                       "dose_cap_s": limits.DOSE_CAP_MS / 1000.0,
+                       "full_dose_cap_s": limits.FULL_DOSE_CAP_MS / 1000.0,
+                       "surface_cut_c": limits.SURFACE_CUT_DC / 10.0},
             "batches": self.batches,
             "events": self.events,
             "hazard_reasons": reasons,

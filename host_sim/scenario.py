@@ -1,4 +1,4 @@
-"""Scenario TOML files (CONTRACT.md): loaded once, every key checked, bounds enforced.
+"""Scenario TOML files (docs/INTERFACES.md): loaded once, every key checked, bounds enforced.
 
 Anything wrong raises ScenarioError with one line naming the file, the key and why.
 """
@@ -10,13 +10,22 @@ from host_sim.bread import PRESET_NAMES
 
 FAULT_KINDS = ("thermistor_open", "thermistor_short", "thermistor_stuck",
                "thermistor_detached", "adc_noise", "relay_welded", "loop_stall",
-               "power_loss", "model_nan", "carriage_jammed", "crumb_fire")
+               "power_loss", "model_nan", "carriage_jammed", "crumb_fire",
+               # the bread-surface sensing (host_sim/sensing.py); `slot` picks one slot's
+               # sensor (default: both), `severity` sets the magnitude (0-1)
+               "surface_open", "surface_pec_error", "surface_stuck", "lens_fouled",
+               "lens_misaligned", "surface_glare", "surface_drift", "reference_tab_open",
+               "reference_heater_failed", "purge_stopped", "isolator_welded")
+SLOT_FAULTS = ("surface_open", "surface_pec_error", "surface_stuck", "lens_fouled",
+               "lens_misaligned", "surface_glare", "surface_drift")
+SEVERITY_FAULTS = ("lens_fouled", "lens_misaligned", "surface_glare", "surface_drift")
 # Faults that stop by themselves in the tests' fault matrices (a user frees a jammed
 # carriage; power returns; the loop recovers), so a batch can still end.
 TRANSIENT_FAULTS = ("power_loss", "loop_stall", "carriage_jammed")
-# Combinations beyond what software can catch (hazard H15): the guard's campaigns leave
-# them out; benchmarks/double_fault.py measures the hardware layers against them.
-BEYOND_SOFTWARE = (frozenset(("relay_welded", "carriage_jammed")),)
+# Combinations beyond what software can catch (hazard H15): the SSR and the isolating
+# relay both welded with the carriage jammed; the guard's campaigns leave them out, and
+# benchmarks/double_fault.py measures the hardware layers against them.
+BEYOND_SOFTWARE = (frozenset(("relay_welded", "isolator_welded", "carriage_jammed")),)
 DEFAULT_PATH = Path(__file__).with_name("scenarios") / "default.toml"
 
 # Bounds: the appliance's rating (IEC 60335-1: rooms of 5-40 C; element and mains within
@@ -29,6 +38,10 @@ TOASTER_KEYS = {
     "rated_v": (100.0, 240.0),
     "element_w": (810.0, 945.0),
     "chamber_start_c": (5.0, 250.0),
+    # the surface sensing's tolerances (host_sim/sensing.py): the slices' emissivity and
+    # the thermopiles' accuracy at the datasheet's worst case
+    "bread_emissivity": (0.85, 0.95),
+    "surface_offset_c": (-4.0, 4.0),
 }
 SUPPLY_RATIO = (0.5, 1.2)  # supply_v / rated_v the simulator accepts (the guard cuts >1.1)
 BATCH_KEYS = ("bread", "frozen", "shade", "thickness_mm", "start_after_s", "slot2")
@@ -46,12 +59,14 @@ class ScenarioError(ValueError):
 
 class Toaster:
     def __init__(self, ambient_c=22.0, supply_v=230.0, rated_v=230.0, element_w=900.0,
-                 chamber_start_c=None):
+                 chamber_start_c=None, bread_emissivity=0.90, surface_offset_c=0.0):
         self.ambient_c = ambient_c
         self.supply_v = supply_v
         self.rated_v = rated_v
         self.element_w = element_w
         self.chamber_start_c = ambient_c if chamber_start_c is None else chamber_start_c
+        self.bread_emissivity = bread_emissivity
+        self.surface_offset_c = surface_offset_c
 
 
 class Slot:
@@ -85,10 +100,16 @@ class Batch:
 
 
 class Fault:
-    def __init__(self, kind, at_s, duration_s=None):
+    def __init__(self, kind, at_s, duration_s=None, slot=None, severity=None):
         self.kind = kind
         self.at_s = at_s
         self.duration_s = duration_s
+        self.slot = slot  # 1 or 2 for one slot's sensor; None: every slot
+        self.severity = severity  # 0-1 for the kinds in SEVERITY_FAULTS; None: the default
+
+    def applies(self, slot):
+        """Whether this fault touches the sensor of `slot` (0-based; None: any)."""
+        return self.slot is None or slot is None or self.slot == slot + 1
 
     def active(self, t_s):
         if t_s < self.at_s:
@@ -129,6 +150,10 @@ class Scenario:
             lines += ["", "[[fault]]", "kind = %s" % _q(f.kind), "at_s = %r" % float(f.at_s)]
             if f.duration_s is not None:
                 lines.append("duration_s = %r" % float(f.duration_s))
+            if f.slot is not None:
+                lines.append("slot = %d" % f.slot)
+            if f.severity is not None:
+                lines.append("severity = %r" % float(f.severity))
         if self.model is not None:
             lines += ["", "[model]", "path = %s" % _q(self.model)]
         return "\n".join(lines) + "\n"
@@ -227,7 +252,7 @@ def _slot(t, where):
 def _fault(f, where):
     if not isinstance(f, dict):
         raise ScenarioError("key '%s': must be a table" % where[:-1])
-    _no_unknown(f, ("kind", "at_s", "duration_s"), where)
+    _no_unknown(f, ("kind", "at_s", "duration_s", "slot", "severity"), where)
     kind = _string(f, "kind", where, required=True)
     if kind not in FAULT_KINDS:
         raise ScenarioError("key '%skind': %r is not one of %s" % (where, kind, ", ".join(FAULT_KINDS)))
@@ -235,7 +260,15 @@ def _fault(f, where):
         raise ScenarioError("key '%sat_s': missing" % where)
     at_s = _float(f, "at_s", where, *FAULT_AT_S)
     duration = _float(f, "duration_s", where, 0.001, 36000.0) if "duration_s" in f else None
-    return Fault(kind, at_s, duration)
+    slot = _int(f, "slot", where, 1, 2, default=None) if "slot" in f else None
+    if slot is not None and kind not in SLOT_FAULTS:
+        raise ScenarioError("key '%sslot': %s is not a one-slot fault (those are %s)"
+                            % (where, kind, ", ".join(SLOT_FAULTS)))
+    severity = _float(f, "severity", where, 0.0, 1.0) if "severity" in f else None
+    if severity is not None and kind not in SEVERITY_FAULTS:
+        raise ScenarioError("key '%sseverity': %s takes no severity (those that do: %s)"
+                            % (where, kind, ", ".join(SEVERITY_FAULTS)))
+    return Fault(kind, at_s, duration, slot, severity)
 
 
 def _no_unknown(table, known, where):

@@ -114,10 +114,15 @@ class Slice:
         self.crumb_c = bread.start_c
         self.max_surface_c = bread.start_c
         self.delta_e = 0.0
+        self.lost_last_step = 0.0
 
     # --- what can be observed ----------------------------------------------------------
     def dry(self):
         return self.surface_water <= DRY_SURFACE_FRACTION * self.surface_water0
+
+    def steaming(self):
+        """Whether the slice gave off water vapour in its last step."""
+        return self.lost_last_step > 0.0
 
     def mass_loss(self):
         """Share of the slice's mass lost as vapour."""
@@ -142,6 +147,7 @@ class Slice:
     def add_heat(self, q_w_m2, dt):
         """Advance dt seconds with q_w_m2 arriving at each face (W/m2, may be negative)."""
         crumb_m = max(self.half_m - SURFACE_LAYER_M - self.crust_m, MIN_CRUMB_M)
+        lost_before = self.water_lost
         if self.surface_water > 0.0:
             self._wet_surface(q_w_m2, crumb_m, dt)
         elif self.crumb_water > 0.0:
@@ -154,6 +160,7 @@ class Slice:
         self.h_crumb, water = boil(self.h_crumb, self.crumb_solids, self.crumb_water)
         self.water_lost += self.crumb_water - water
         self.crumb_water = water
+        self.lost_last_step = self.water_lost - lost_before
         self.surface_c = temperature(self.h_surface, self.surface_solids, self.surface_water)
         self.crumb_c = temperature(self.h_crumb, self.crumb_solids, self.crumb_water)
         if self.surface_c > self.max_surface_c:

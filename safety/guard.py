@@ -1,15 +1,19 @@
 """The guard: the only path from the control loop to the heater.
 
 `Guard.step` is called once per control tick with the raw inputs (time since the last
-step, thermistor ADC counts, carriage switch, mains voltage) and returns the heater
-command; `latch` says whether the carriage may stay down. Every fault latches the heater
-off and releases the carriage until the chamber is below REARM_DC and the user presses
-the lever again. The model's time is advice (`advise`): the batch ends at the advised on-time, at
-`TIME_CAP_MS` of on-time, or at the dose cap `advice.cap_ms`, whichever comes first.
+step, thermistor ADC counts, carriage switch, mains voltage, the surface sensing of
+`surface.Readings`) and returns the heater command; `latch` says whether the carriage
+may stay down. Every fault latches the heater off and releases the carriage until the
+chamber is below REARM_DC and the user presses the lever again. The model's time is
+advice (`advise`): the batch ends at the advised on-time, at `TIME_CAP_MS` of on-time,
+when a slice's surface reaches the surface cut, or at the batch's dose cap, whichever
+comes first. The dose cap is FULL_DOSE_CAP_MS while the surface sensing is verified and
+sound, else the chamber guard's bread-agnostic `advice.cap_ms` (safety/surface.py).
 """
 
 from safety import checks as C
 from safety import limits as L
+from safety import surface as S
 from safety.advice import advice_ms, cap_ms
 
 IDLE = 0
@@ -32,8 +36,11 @@ EV_TIME_CAP = 512
 EV_DOSE_CAP = 1024
 EV_TRIP = 2048
 EV_NO_ADVICE = 4096
+EV_SURFACE_CUT = 8192
+EV_DEGRADED = 16384
 EVENT_NAMES = ("start", "done", "cancel", "lockout", "start_hot", "bad_shade", "rearm",
-               "rearm_refused", "fallback", "time_cap", "dose_cap", "fault", "no_advice")
+               "rearm_refused", "fallback", "time_cap", "dose_cap", "fault", "no_advice",
+               "surface_cut", "degraded")
 
 
 def event_names(events):
@@ -77,9 +84,13 @@ class Guard:
         self.rate = C.RateCheck()
         self.gain = C.HeatingGainCheck()
         self.off = C.RisingWhileOffCheck()
+        self.ref = S.ReferenceCheck()
+        self.channels = [S.Channel() for _ in range(S.SLOTS)]
+        self.surface_fault = S.UNVERIFIED  # why this batch is degraded (S.OK: it is not)
+        self.cut = False  # a slice's surface has reached the surface cut this step
 
     # --- the step function --------------------------------------------------------
-    def step(self, dt_ms, adc, lever_down, supply_pm):
+    def step(self, dt_ms, adc, lever_down, supply_pm, surface):
         self.events = 0
         was_on = self.heater
         self.heater = 0
@@ -100,9 +111,11 @@ class Guard:
             self._trip(fault)
         if self.mode == FAULT:
             self._in_fault(press, fault, reading)
+        arming = self.mode == ARMING  # a batch armed by this step's press waits a step
         if self.mode == IDLE:
             self._in_idle(dt_ms, press, reading)
-        elif self.mode == ARMING:
+        self._sense(dt_ms, surface)
+        if arming:
             self._in_arming(dt_ms, lever_down)
         if self.mode == HEATING:
             self._in_heating(lever_down)
@@ -118,6 +131,17 @@ class Guard:
             return
         self.shade = shade
         self.pending_ms, self.pending_from_model = advice_ms(shade, answer_s, elapsed_ms)
+
+    def readvise(self, answer_s, elapsed_ms):
+        """A model's new answer (seconds of heater-on time for the whole batch) while
+        heating: it moves the batch's end either way, never past TIME_CAP_MS (advice_ms
+        bounds it); an unusable or late answer changes nothing. The caps and the surface
+        cut do not look at it."""
+        if self.mode != HEATING:
+            return
+        ms, from_model = advice_ms(self.shade, answer_s, elapsed_ms)
+        if from_model:
+            self.budget_ms = ms
 
     # --- checks and modes ------------------------------------------------------------
     def _check(self, dt_ms, reading, supply_pm, was_on):
@@ -170,6 +194,48 @@ class Guard:
             self.start_dc = reading
             self.bad_shade = False
             self.pending_ms = 0
+            self._start_sensing()
+
+    # --- the surface layer (safety/surface.py) -------------------------------------------------
+    def _sense(self, dt_ms, surface):
+        """Outside a batch, the reference check (with the carriage down the thermopiles
+        see slices, not the tab, and fail it); from the press on, the batch's channels,
+        its degraded state and whether a slice has reached the surface cut."""
+        self.cut = False
+        if self.mode != ARMING and self.mode != HEATING:
+            self.ref.update(dt_ms, surface, self.reading_dc)
+            return
+        problem = S.OK if surface.purge_ok else S.PURGE
+        for slot in range(S.SLOTS):
+            channel = self.channels[slot]
+            found = channel.update(dt_ms, surface.obj_dc[slot], surface.body_dc[slot])
+            problem = problem or found
+            if S.over_cut(surface.obj_dc[slot], channel):
+                self.cut = True
+        self._degrade(problem)
+
+    def _start_sensing(self):
+        """At the press: the batch is full only if the tab vouched for both thermopiles."""
+        for channel in self.channels:
+            channel.reset()
+        self.surface_fault = S.OK
+        if not self.ref.passed():
+            self._degrade(S.UNVERIFIED)
+
+    def _degrade(self, problem):
+        if problem and not self.surface_fault:
+            self.surface_fault = problem
+            self.events |= EV_DEGRADED
+
+    def degraded(self):
+        """The batch being armed or heated cannot trust its surface sensing (LED on)."""
+        return (self.mode == ARMING or self.mode == HEATING) and self.surface_fault != S.OK
+
+    def batch_cap_ms(self):
+        """This batch's dose cap now: the long one only while the surface is trusted."""
+        if self.surface_fault == S.OK:
+            return L.FULL_DOSE_CAP_MS
+        return self.cap_ms
 
     def _in_arming(self, dt_ms, lever_down):
         if not lever_down:
@@ -202,7 +268,9 @@ class Guard:
             self._end(EV_CANCEL)
         elif self.on_ms >= self.budget_ms:
             self._end(EV_DONE)
-        elif self.dose >= self.cap_ms * 1000:
+        elif self.cut:
+            self._end(EV_SURFACE_CUT)
+        elif self.dose >= self.batch_cap_ms() * 1000:
             self._end(EV_DOSE_CAP)
         else:
             self.heater = 1

@@ -4,9 +4,11 @@ Integers only: milliseconds, deci-degrees Celsius (dc, 2300 = 230.0 C), per-mill
 These are compile-time constants of the firmware build. Nothing reads them from serial,
 from a file or from the model; changing one is a code change with review.
 
-The numbers were set against the host_sim plant (a 900 W two-slot toaster, see
-host_sim/plant.py) and the fire thresholds documented in host_sim/hazard.py; the
-boundary sweeps in tests/test_guard.py and the adversarial campaigns check them.
+The numbers were set against the host_sim plant (a 900 W two-slot toaster,
+host_sim/plant.py, checked against published values in docs/PLANT.md) and the fire
+criterion of host_sim/hazard.py, by `python -m benchmarks.fire_envelope` over the whole
+declared envelope with the surface sensing at its worst corner and each single fault;
+the boundary sweeps in tests/test_guard*.py and the campaigns check them.
 """
 
 try:
@@ -23,10 +25,13 @@ WATCHDOG_MS = const(2000)  # hardware watchdog: the board resets (heater pin low
 # loop does not feed it for this long; above the 500 ms model deadline plus one tick
 
 # --- time caps (heater-on time in one batch) ----------------------------------------
-TIME_CAP_MS = const(240000)  # absolute: 4 min of real heater-on time, whatever the
-# voltage; at 0.8 x rated mains this is what ends the darkest batches.
-# The dose cap, in on-time at rated voltage (see the supply weighting below), one for every
-# shade. It is a fire limit, not a browning limit: no slice may ignite (host_sim/hazard.py:
+TIME_CAP_MS = const(420000)  # absolute: 7 min of real heater-on time, whatever the
+# voltage and whatever the surface reads; dark shades of frozen 25 mm dense bread at
+# 0.9 x rated mains need ~6 min in the plant (benchmarks.reach), the longest settings of
+# common toasters are 3.5-5 min at rated mains (docs/PLANT.md P2).
+# The degraded dose cap (a batch whose surface sensing is not trusted, safety/surface.py),
+# in on-time at rated voltage (see the supply weighting below), one for every shade. It
+# is a fire limit, not a browning limit: no slice may ignite (host_sim/hazard.py:
 # surface >= 300 C giving off >= 1 g/m2 s of pyrolysis gas) whatever the model asks. Set
 # by `python -m benchmarks.fire_envelope` on the plant of docs/PLANT.md over the whole
 # declared envelope: every preset, fresh and frozen, 10-30 mm, 5-40 C rooms, 0.8-1.1 x
@@ -109,6 +114,63 @@ OFF_SETTLE_MS = const(20000)  # the element's stored heat lifts the chamber for 
 # after switch-off; after that the chamber can only cool...
 OFF_RISE_DC = const(50)  # ...so a rise of 5 C over the lowest reading since means the
 # element is still powered: a welded relay (neither Klipper nor Marlin checks this)
+
+# --- bread surface, one IR thermopile per slot (safety/surface.py) ---------------------
+# The thermopile is an MLX90614KSF-ACF class part (docs/MAKER.md): object -70..380 C,
+# body -40..125 C, gradient compensated, 10 degree view through a purged window.
+SURF_MIN_DC = const(-400)  # -40 C: frozen bread is -18 C; colder is a sensor fault
+SURF_MAX_DC = const(3800)  # 380 C: the sensor's calibrated object range ends here
+BODY_MIN_DC = const(-400)  # the sensor's own calibrated range (K grade)
+BODY_MAX_DC = const(1250)
+SURF_SETTLE_MS = const(1000)  # after the press the view moves from the tab to the slice
+# (the sensor settles in 0.14 s; the carriage takes a few tenths of a second to fall)
+SLICE_MAX_DC = const(1300)  # once settled, a slot reads its slice: at most ~80 C at the
+# press (a 40 C slice in a 150 C chamber, emissivity 0.85, +4 C), while the tab behind it
+# is >= 180 C. Reading 130 C or more, the slot sees the tab: it is empty, or its slice
+# misses the view. Either way the guard cannot watch that slot's slice: degraded.
+SURF_MAX_RATE_DC_PER_S = const(1500)  # 150 C/s: the fastest a slice moves in the plant
+# is 9 C in one tick, when its surface dries; faster is a jump (a bump, a loose view)
+SURF_RATE_SLACK_DC = const(30)  # the sensor's noise (0.18 C rms) and quantisation
+SURF_STUCK_MS = const(3000)  # a live reading changes every tick (noise 1.8 dC rms):
+# 3 s without one change is a stuck bus or a frozen sensor
+SURF_FALL_WINDOW_MS = const(5000)  # a slice under a glowing element only warms: a fall
+SURF_FALL_DC = const(100)  # of 10 C within 5 s is a view that left the slice
+# The surface cut: a slice ignites (host_sim/hazard.py) at a surface of 300-320 C in the
+# plant, but its thermopile may read it up to ~25 C low and still be trusted: the
+# datasheet's accuracy (4 C at each temperature on its own, so the tab may read 4 C high
+# while the slice reads 4 C low), the bread's emissivity (0.85 under the 0.90 setting:
+# 8 C), window fouling the reference check cannot see (its 6 C tolerance plus the tab's
+# 4 C, ~12 C at the slice) and lag (< 1 C); 21 C measured at that corner: docs/PLANT.md
+# S9. Against that worst corner `python -m benchmarks.fire_envelope` sets the cut: every
+# batch must end at least 10 s before its slice would ignite if heating went on.
+RISE_WINDOW_MS = const(2000)  # the rise the cut projects ahead is measured over 2 s
+CUT_LEAD_MS = const(10000)  # projected this far ahead (the promised 10 s fire margin)
+SURFACE_CUT_DC = const(2870)  # 287 C projected: least margin over the envelope in fire_envelope
+# A slice that has dried right through loses its evaporative sink and heats fast with no
+# warning in its rate (thin slices at low mains, after minutes near 260 C): the time a
+# slot may read above HOT_DC is bounded. A 10 mm slice drying through at 0.8 x mains,
+# read ~20 C low at the worst corner, outran the projected cut with 230 C and 45 s (8.8 s
+# to ignition); from 220 C, 45 s leave the fire envelope its 10 s.
+HOT_DC = const(2200)
+HOT_BUDGET_MS = const(45000)
+# --- the reference tab and the long cap
+REF_MIN_DC = const(1800)  # the tab's heater holds it near 200 C; colder: no check
+REF_CONTRAST_DC = const(1000)  # tab at least 100 C above the thermopile's body
+REF_BACKGROUND_DC = const(1000)  # and 100 C above the chamber: a view knocked partly off
+# the tab sees the chamber's walls instead, and reads the tab low only as far as the walls
+# are colder. With the walls 100 C below the tab, the worst misalignment the check passes
+# reads a 300 C slice ~17 C low (host_sim/sensing.py); with them 20 C below, ~50 C.
+REF_TOL_DC = const(60)  # a thermopile must read the tab within 6 C of its thermistor
+REF_SETTLE_MS = const(500)  # for at least 0.5 s ...
+REF_FRESH_MS = const(2000)  # ... ending no more than 2 s before the press (shorter than
+# LOCKOUT_MS: a pass from before a batch has expired when the next one may start)
+PURGE_WINDOW_MS = const(1000)  # the purge fan's tachometer is judged over whole seconds:
+# a 2-pulse-per-revolution fan at 1500 rpm gives 50 pulses a second, the slowest that still
+# keeps the windows clear (its nominal speed is several times that); fewer: no purge
+PURGE_MIN_PULSES = const(50)
+FULL_DOSE_CAP_MS = const(360000)  # a batch whose surface is trusted: the surface cut is
+# its fire limit, and this cap only bounds the element's work (the time cap ends any
+# batch at 0.9 x rated first; at 1.1 x rated mains it stops a stuck model at 184 s)
 
 # --- batch start ----------------------------------------------------------------------
 ARMING_TIMEOUT_MS = const(1000)  # the firmware hands the guard its time advice within the

@@ -1,10 +1,15 @@
-"""Machine-checked proofs that the guard keeps the invariants I1-I6 (INVARIANTS.md).
+"""Machine-checked proofs that the guard keeps the invariants I1-I7 (INVARIANTS.md).
 
 Induction over guard steps:
 - base: a fresh Guard() satisfies the state invariant STATE (checked on the object);
 - step: from *any* state satisfying STATE, one call of the real `Guard.step` — with any
   time step, any reading (None or any integer), any lever, any mains value — ends in a
-  state satisfying STATE, and the tick's heater command satisfies each of I1-I6.
+  state satisfying STATE, and the tick's heater command satisfies each of I1-I7.
+
+The surface layer (`Guard._sense`) is proven on its own, against its contract (rows
+S-cut, S-sticky, S-degrade, S-quiet), with each slot's channel abstracted to any code and
+any non-negative rise; the step proof then uses that contract in its place: within a
+batch any cut and any surface state that never clears, outside one neither changes.
 
 The step is run on the actual code: its integers are symbolic (z3), and every branch the
 code takes on them forks the run; each path's condition is kept, and a property is proven
@@ -26,9 +31,11 @@ import z3
 
 from safety import advice, checks, guard
 from safety import limits as L
+from safety import surface
 
 SOLVER_TIMEOUT_MS = 5000
-PROPERTIES = ("STATE", "I1", "I2", "I3", "I4", "I5", "I6")
+PROPERTIES = ("STATE", "I1", "I2", "I3", "I4", "I5", "I6", "I7")
+SENSE_PROPERTIES = ("S-cut", "S-sticky", "S-degrade", "S-quiet")
 
 
 class Unproven(Exception):
@@ -197,6 +204,7 @@ def state_invariant(g):
         z3.Or(val(g.heater) == 0, z3.And(val(g.heater) == 1, heating)),
         val(g.pending_ms) >= 0, val(g.pending_ms) <= L.TIME_CAP_MS,
         val(g.fault_ms) >= 0,
+        val(g.surface_fault) >= surface.OK, val(g.surface_fault) <= surface.LAST,
         # advise sets a time only together with a valid shade (proven for advise below)
         z3.Implies(z3.And(mode == guard.ARMING, val(g.pending_ms) > 0),
                    z3.And(val(g.shade) >= L.SHADE_MIN, val(g.shade) <= L.SHADE_MAX)),
@@ -239,10 +247,16 @@ def step_properties(before, after, out, reading, lever_down, dt_ms, last_dc):
                                                    z3.BoolVal(False) if rd is None else rd < L.REARM_DC))),
         "I4": z3.Implies(on, truth(lever_down)),
         "I5": z3.Implies(on, z3.And(plausible, steady)),
-        "I6": z3.Implies(on, z3.And(val(after.dose) < val(after.cap_ms) * 1000,
+        "I6": z3.Implies(on, z3.And(val(after.dose) < batch_cap_term(after) * 1000,
                                     val(after.cap_ms) == cap_term(val(after.start_dc)),
                                     val(after.shade) >= L.SHADE_MIN, val(after.shade) <= L.SHADE_MAX)),
+        "I7": z3.Implies(on, z3.Not(truth(after.cut))),
     }
+
+
+def batch_cap_term(g):
+    """The batch's dose cap: the long one only while its surface sensing is sound."""
+    return z3.If(val(g.surface_fault) == surface.OK, L.FULL_DOSE_CAP_MS, val(g.cap_ms))
 
 
 # --- a symbolic guard state -----------------------------------------------------------------------
@@ -253,7 +267,7 @@ def symbolic_guard(facts, none):
     """A Guard whose every field is a fresh unknown (the named optionals None or not)."""
     g = guard.Guard()
     for name in ("mode", "fault", "heater", "idle_ms", "arming_ms", "start_dc", "shade", "pending_ms",
-                 "budget_ms", "cap_ms", "on_ms", "dose", "fault_ms"):
+                 "budget_ms", "cap_ms", "on_ms", "dose", "fault_ms", "surface_fault"):
         setattr(g, name, new_int("s_" + name, facts=facts))
     facts.append(z3.Or(val(g.heater) == 0, val(g.heater) == 1))
     for name in ("lever_was_down", "booting", "bad_shade", "pending_from_model"):
@@ -268,6 +282,8 @@ def symbolic_guard(facts, none):
     g.gain.fall_ref = None if "gain.fall_ref" in none else new_int("s_fall_ref")
     g.off.off_ms = new_int("s_off_ms", 0, facts=facts)
     g.off.low_dc = None if "off.low_dc" in none else new_int("s_low_dc")
+    g.cut = new_bool("s_cut")
+    g.ref.since_ms = new_int("s_ref_since", 0, facts=facts)
 
     facts.append(state_invariant(g))
     return g
@@ -292,12 +308,40 @@ def prove_step(jobs=2):
     return results, sum(n for _, n, _ in parts), witnesses
 
 
+class _Fresh:
+    """Fresh z3 names for the abstractions' outputs, one set per call."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, stem):
+        self.n += 1
+        return "%s_%d" % (stem, self.n)
+
+
+FRESH = _Fresh()
+
+
+def _sense_contract(self, dt_ms, surface_readings):
+    """Guard._sense as its contract (proven on its own by prove_sense): within a batch,
+    any cut and a surface state that never clears; outside one, no cut and no change."""
+    self.cut = False
+    if self.mode == guard.ARMING or self.mode == guard.HEATING:
+        self.cut = new_bool(FRESH("cut"))
+        before = val(self.surface_fault)
+        after = z3.Int(FRESH("surface_fault"))
+        EXPLORER.assume(z3.And(after >= surface.OK, after <= surface.LAST,
+                               z3.Implies(before != surface.OK, after == before)))
+        self.surface_fault = Sym(after)
+
+
 def prove_case(none):
     """(results, paths, first counterexample or None) with the fields in `none` None."""
     results = {p: "proven" for p in PROPERTIES}
     paths, witness = 0, None
-    real_reading_dc = checks.reading_dc
+    real_reading_dc, real_sense = checks.reading_dc, guard.Guard._sense
     checks.reading_dc = lambda adc: adc  # the step's only use of the ADC value; see above
+    guard.Guard._sense = _sense_contract
     try:
         for _, props in EXPLORER.paths(lambda: _one_step(set(none))):
             paths += 1
@@ -307,7 +351,7 @@ def prove_case(none):
                 if model is not None and witness is None:
                     witness = "%s with %s None: %s" % (name, ", ".join(none) or "nothing", model)
     finally:
-        checks.reading_dc = real_reading_dc
+        checks.reading_dc, guard.Guard._sense = real_reading_dc, real_sense
     return results, paths, witness
 
 
@@ -328,7 +372,7 @@ def _one_step(none):
     supply = new_int("supply_pm", 0, 2000, facts=facts)
     for f in facts:  # the state and inputs range over STATE and the input domain
         EXPLORER.assume(f)
-    out = g.step(dt, reading, lever, supply)
+    out = g.step(dt, reading, lever, supply, surface.Readings())  # _sense is its contract
     return step_properties(before, g, out, reading, lever, dt, last_dc)
 
 
@@ -392,6 +436,108 @@ def prove_advise():
     return _verdict(s.check())
 
 
+# --- the surface layer: Guard._sense against its contract ------------------------------------
+def _channel_abstract(self, dt_ms, obj_dc, body_dc):
+    """A channel as the layer may see it: any code, any non-negative rise and hot time."""
+    self.rise_dc = new_int(FRESH("rise"))
+    self.hot_ms = new_int(FRESH("hot"))
+    EXPLORER.assume(z3.And(self.rise_dc.e >= 0, self.hot_ms.e >= 0))
+    code = new_int(FRESH("code"))
+    EXPLORER.assume(z3.And(code.e >= surface.OK, code.e <= surface.LAST))
+    return code
+
+
+def _sense_once(missing):
+    """One call of the real Guard._sense from any state, with the slots in `missing`
+    giving no reading; (properties, what they speak of)."""
+    g = guard.Guard()
+    g.mode = new_int("s_mode")
+    EXPLORER.assume(z3.And(g.mode.e >= guard.IDLE, g.mode.e <= guard.FAULT))
+    g.surface_fault = new_int("s_surface_fault")
+    EXPLORER.assume(z3.And(g.surface_fault.e >= surface.OK, g.surface_fault.e <= surface.LAST))
+    readings = surface.Readings()
+    for slot in range(surface.SLOTS):
+        readings.obj_dc[slot] = None if slot in missing else new_int("obj_%d" % slot)
+        readings.body_dc[slot] = new_int("body_%d" % slot)
+    readings.purge_ok = new_bool("purge_ok")
+    before_fault = val(g.surface_fault)
+    in_batch = z3.Or(val(g.mode) == guard.ARMING, val(g.mode) == guard.HEATING)
+    codes = []
+    real_update = surface.Channel.update
+
+    def record(channel, dt_ms, obj_dc, body_dc):
+        code = _channel_abstract(channel, dt_ms, obj_dc, body_dc)
+        codes.append(val(code))
+        return code
+
+    surface.Channel.update = record
+    try:
+        g._sense(new_int("dt_ms"), readings)
+    finally:
+        surface.Channel.update = real_update
+    over = []
+    for s, c in enumerate(g.channels):
+        if codes:
+            over.append(val(c.hot_ms) >= L.HOT_BUDGET_MS)
+            if s not in missing:
+                over.append(val(readings.obj_dc[s]) + val(c.rise_dc) * L.CUT_LEAD_MS / L.RISE_WINDOW_MS >= L.SURFACE_CUT_DC)
+    after = val(g.surface_fault)
+    trouble = z3.Or(z3.Not(truth(readings.purge_ok)), *[c != 0 for c in codes]) if codes else z3.BoolVal(False)
+    return {
+        "S-cut": z3.Implies(in_batch, truth(g.cut) == z3.Or(z3.BoolVal(False), *over)),
+        "S-sticky": z3.Implies(z3.And(in_batch, before_fault != surface.OK), after == before_fault),
+        "S-degrade": z3.Implies(z3.And(in_batch, trouble), after != surface.OK),
+        "S-quiet": z3.Implies(z3.Not(in_batch), z3.And(z3.Not(truth(g.cut)), after == before_fault)),
+    }
+
+
+def prove_sense():
+    """({property: result}, paths) for Guard._sense, every slot with and without a reading."""
+    results = {p: "proven" for p in SENSE_PROPERTIES}
+    paths = 0
+    real_ref = surface.ReferenceCheck.update
+    surface.ReferenceCheck.update = lambda self, dt_ms, readings, chamber_dc: None  # its own tests cover it
+    try:
+        for n in range(surface.SLOTS + 1):
+            for missing in itertools.combinations(range(surface.SLOTS), n):
+                for _, props in EXPLORER.paths(lambda: _sense_once(set(missing))):
+                    paths += 1
+                    for name, prop in props.items():
+                        results[name] = _worst(results[name], _check(EXPLORER.solver, prop)[0])
+    finally:
+        surface.ReferenceCheck.update = real_ref
+    return results, paths
+
+
+def prove_readvise():
+    """A re-advice keeps STATE: Guard.readvise from any STATE state, advice_ms replaced by
+    its proven contract (a time in [MODEL_MIN_MS, TIME_CAP_MS], or not from the model)."""
+    verdict = "proven"
+    real = guard.advice_ms
+
+    def contract(shade, answer_s, elapsed_ms):
+        ms = new_int(FRESH("advice_ms"))
+        from_model = new_bool(FRESH("from_model"))
+        EXPLORER.assume(z3.And(ms.e >= L.MODEL_MIN_MS, ms.e <= L.TIME_CAP_MS))
+        return ms, from_model
+
+    def once():
+        facts = []
+        g = symbolic_guard(facts, set(OPTIONAL))
+        for f in facts:
+            EXPLORER.assume(f)
+        g.readvise(None, new_int("elapsed_ms"))
+        return state_invariant(g)
+
+    guard.advice_ms = contract
+    try:
+        for _, prop in EXPLORER.paths(once):
+            verdict = _worst(verdict, _check(EXPLORER.solver, prop)[0])
+    finally:
+        guard.advice_ms = real
+    return verdict
+
+
 def prove_all(jobs=2):
     """Rows (invariant, method, result, seconds) for `toastguard prove`."""
     rows = []
@@ -404,6 +550,15 @@ def prove_all(jobs=2):
     for name in PROPERTIES:
         rows.append((name, method, step[name], seconds))
     t0 = time.monotonic()
+    sense, sense_paths = prove_sense()
+    seconds = time.monotonic() - t0
+    method = "symbolic execution of Guard._sense, channels abstracted, %d paths, z3" % sense_paths
+    for name in SENSE_PROPERTIES:
+        rows.append((name, method, sense[name], seconds))
+    t0 = time.monotonic()
     rows.append(("advise", "z3 FP transcription of advice_ms (diff-tested)", prove_advise(),
+                 time.monotonic() - t0))
+    t0 = time.monotonic()
+    rows.append(("readvise", "symbolic execution of Guard.readvise, advice_ms as proven", prove_readvise(),
                  time.monotonic() - t0))
     return rows

@@ -39,7 +39,7 @@ def test_default_run_writes_json_trace_and_plot(tmp_path, capsys):
     for key in ("scenario", "hazard", "fuse_blown", "max_chamber_c", "max_surface_c", "max_fuse_c",
                 "limits", "batches", "events"):
         assert key in result
-    assert set(result["limits"]) == {"time_cap_s", "cutoff_c", "dose_cap_s"}
+    assert set(result["limits"]) == {"time_cap_s", "cutoff_c", "dose_cap_s", "full_dose_cap_s", "surface_cut_c"}
     for key in ("shade_target", "delta_e", "shade_achieved", "predicted_s", "heater_on_s", "source",
                 "burnt", "guard_events"):
         assert key in result["batches"][0]

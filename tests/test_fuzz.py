@@ -33,18 +33,24 @@ def test_a_campaign_reports_safety_and_the_model_apart(tmp_path, capsys):
 
 @pytest.mark.timeout(300)
 def test_a_broken_guard_gives_a_shrunk_case_that_sim_replays(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(guard, "cap_ms", lambda start_dc: 10 ** 9)  # the dose cap removed
+    sense = guard.Guard._sense
+
+    def blind(self, dt_ms, surface, lever_down):  # the surface cut removed
+        sense(self, dt_ms, surface, lever_down)
+        self.cut = False
+
+    monkeypatch.setattr(guard.Guard, "_sense", blind)
     monkeypatch.setattr(fuzz, "SHRINK_BUDGET_S", 5.0)
-    code = main(["fuzz", "--examples", "30", "--jobs", "1", "--seed", "1", "--model", "adversarial:huge"])
+    code = main(["fuzz", "--examples", "60", "--jobs", "1", "--seed", "1", "--model", "adversarial:huge"])
     out = capsys.readouterr().out
-    assert code == 3 and "SAFETY VIOLATION" in out and "I6" in out
+    assert code == 3 and "SAFETY VIOLATION" in out and "I7" in out
     case = tmp_path / "fuzz-counterexample.toml"
     shrunk = scenario.load(case)
     assert shrunk.model == "adversarial:huge"
     assert any((tmp_path / ".hypothesis" / "fuzz" / "adversarial-huge").rglob("*"))  # kept for the next run
     assert main(["sim", str(case), "--json", "replay.json"]) == 3
     replay = json.loads((tmp_path / "replay.json").read_text())
-    assert any(v["invariant"] == "I6" for v in replay["invariant_violations"])
+    assert any(v["invariant"] == "I7" for v in replay["invariant_violations"])
     monkeypatch.undo()
     assert main(["sim", str(case)]) == 0  # the real guard holds on the same case
 

@@ -7,7 +7,7 @@ import pytest
 from safety import advice, checks as C, limits as L, thermistor
 from safety.guard import (ARMING, EV_DOSE_CAP, EV_NO_ADVICE, EV_REARM_REFUSED, EV_START_HOT, EV_TRIP, FAULT, HEATING,
                           IDLE, Guard)
-from tests.helpers import Drive, adc
+from tests.helpers import NO_SURFACE, Drive, adc
 
 
 def adc_reading(dc):
@@ -25,7 +25,7 @@ def test_a_new_guard_commands_nothing_and_holds_no_batch():
 def test_time_in_fault_stops_counting_exactly_at_the_cool_down():
     g = Guard()
     g.mode, g.fault, g.fault_ms = FAULT, C.HEATING_GAIN, L.REARM_COOL_MS
-    g.step(100, adc(22), False, 1000)
+    g.step(100, adc(22), False, 1000, NO_SURFACE)
     assert g.fault_ms == L.REARM_COOL_MS
 
 
@@ -65,10 +65,10 @@ def test_the_extreme_shades_are_accepted(shade):
 @pytest.mark.parametrize("dc, starts", [(L.START_MAX_DC - 1, True), (L.START_MAX_DC, False)])
 def test_start_max_exact_reading(dc, starts):
     g = Guard()
-    g.step(100, adc(22), False, 1000)
+    g.step(100, adc(22), False, 1000, NO_SURFACE)
     g.rate.reset()  # jump straight to the reading under test
-    g.step(100, adc_reading(dc), False, 1000)
-    g.step(100, adc_reading(dc), True, 1000)
+    g.step(100, adc_reading(dc), False, 1000, NO_SURFACE)
+    g.step(100, adc_reading(dc), True, 1000, NO_SURFACE)
     assert (g.mode == ARMING) == starts and bool(g.events & EV_START_HOT) != starts
 
 
@@ -174,7 +174,7 @@ def test_mains_out_of_range_trips_the_guard(supply):
 
 
 def test_the_dose_cap_ends_heating_at_the_step_the_dose_reaches_it():
-    d = Drive()
+    d = Drive(sensing=False)  # a degraded batch: the bread-agnostic cap
     d.press(shade=7, answer=239.0)
     while d.g.mode == HEATING:
         d.tick(temp=d.temp + 0.01)  # a chamber that warms, so no other layer trips

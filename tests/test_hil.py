@@ -16,6 +16,7 @@ from hil.serial_board import SerialBoard
 from host_sim import mpvm, scenario
 from host_sim.cli import main
 from host_sim.rig import adc_counts
+from host_sim.sensing import raw_word
 from host_sim.runner import simulate
 
 needs_vm = pytest.mark.skipif(not mpvm.available(), reason="MicroPython VM not installed (npm ci)")
@@ -23,7 +24,9 @@ needs_vm = pytest.mark.skipif(not mpvm.available(), reason="MicroPython VM not i
 
 def frame(t, lever=0, counts=None):
     return {"t": t, "adc": counts if counts is not None else int(round(adc_counts(22.0))), "lever": lever,
-            "mains": 1000, "shade": 4, "bread": 0, "frozen": 0, "amb": 220}
+            "mains": 1000, "shade": 4, "bread": 0, "frozen": 0, "amb": 220,
+            "s1": raw_word(200.0), "s2": raw_word(200.0), "b1": raw_word(25.0), "b2": raw_word(25.0),
+            "ref": int(round(adc_counts(200.0))), "fan": 1}
 
 
 @needs_vm
@@ -136,7 +139,7 @@ def test_batch_logs_round_trip_into_training(tmp_path, capsys):
     assert [r["feedback"] for r in records] == ["ok", None, "too dark"]
     first = records[0]
     assert first["source"] == "model" and first["heater_on_s"] == pytest.approx(expected["heater_on_s"], abs=0.1)
-    assert len(first["features"]) == 8 and first["features"][0] == 2.0
+    assert len(first["features"]) == 10 and first["features"][0] == 2.0
     assert first["predicted_s"] == pytest.approx(expected["predicted_s"], abs=0.01)
     assert main(["train", "--out", str(tmp_path), "--samples", "60", "--jobs", "1", "--extra", str(out)]) == 0
     manifest = json.loads((tmp_path / "toast_time.manifest.json").read_text())

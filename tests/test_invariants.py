@@ -11,8 +11,17 @@ from tests.helpers import Drive, adc
 A22 = adc(22.0)
 
 
-def row(t, heater=1, lever=True, counts=A22, mode=HEATING, shade=4, supply=1000, fault=C.OK):
-    return (t, counts, lever, supply, shade, mode, heater, fault)
+NO_SURFACE = (None, None, None, None, None, False)  # degraded: the bread-agnostic cap
+
+
+def row(t, heater=1, lever=True, counts=A22, mode=HEATING, shade=4, supply=1000, fault=C.OK, surface=NO_SURFACE):
+    return (t, counts, lever, supply, shade, mode, heater, fault) + surface
+
+
+def guard_row(t, d):
+    r = d.surface
+    return (t, adc(d.temp), d.lever, d.supply, 4, d.g.mode, d.g.heater, d.g.fault) + tuple(r.obj_dc) \
+        + tuple(r.body_dc) + (r.ref_adc, r.purge_ok)
 
 
 def ids(rows):
@@ -28,7 +37,7 @@ def test_real_guard_trace_is_clean():
     for i in range(400):
         temp += 0.02
         d.tick(temp=temp, lever=i < 300 and d.g.mode != IDLE or i < 2)
-        rows.append((i * 100, adc(temp), d.lever, 1000, 4, d.g.mode, d.g.heater, d.g.fault))
+        rows.append(guard_row(i * 100, d))
     assert I.check(rows) == []
 
 
@@ -84,5 +93,43 @@ def test_i5_implausible_sensor():
     assert "I5" not in ids(after_open)
 
 
+def full_mode_trace(slice_c_at):
+    """The real guard in full mode, the slices reading slice_c_at(i) at tick i."""
+    d = Drive()
+    rows = []
+    for i in range(-L.REF_SETTLE_MS // 100 - 1, 0):  # the reference check, carriage up
+        d.tick()
+        rows.append(guard_row(i * 100, d))
+    d.tick(lever=True)
+    rows.append(guard_row(0, d))
+    d.g.advise(7, L.TIME_CAP_MS / 1000.0, 5)
+    for i in range(1, 3000):
+        d.tick(temp=22.0 + i * 0.02, slice_c=slice_c_at(i), lever=d.g.mode != IDLE or i < 1)
+        rows.append(guard_row(i * 100, d))
+        if d.g.mode == IDLE:
+            break
+    return rows
+
+
+def test_i6_i7_a_full_mode_batch_past_the_degraded_cap_is_clean():
+    rows = full_mode_trace(lambda i: 40.0 + i * 0.05)
+    heated = sum(r[6] for r in rows) * 100
+    assert heated > L.DOSE_CAP_MS and I.check(rows) == []
+
+
+def test_i7_heating_on_past_the_surface_cut():
+    rows = full_mode_trace(lambda i: 40.0 + i * 0.2)
+    last = list(rows[-1])
+    assert last[6] == 0 and I.check(rows) == []
+    last[6] = 1  # the guard's last step had heated on at the cut
+    assert "I7" in ids(rows[:-1] + [tuple(last)])
+
+
+def test_i6_a_degraded_batch_keeps_the_bread_agnostic_cap():
+    rows = full_mode_trace(lambda i: 40.0 + i * 0.05)
+    broken = [r[:8] + (None, None) + r[10:] if r[0] >= 5000 else r for r in rows]  # a thermopile stops answering
+    assert "I6" in ids(broken)
+
+
 def test_names_are_numbered():
-    assert [name for name, _ in I.INVARIANTS] == ["I1", "I2", "I3", "I4", "I5", "I6"]
+    assert [name for name, _ in I.INVARIANTS] == ["I1", "I2", "I3", "I4", "I5", "I6", "I7"]

@@ -23,7 +23,7 @@ def table():
     rows = {}
     for line in PLANT_MD.read_text().splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 6 and re.fullmatch(r"P\d+", cells[0]):
+        if len(cells) == 6 and re.fullmatch(r"[PS]\d+", cells[0]):
             rows[cells[0]] = (cells[3], cells[4])
     return rows
 
@@ -64,8 +64,8 @@ def tolerance(row):
 
 
 def test_every_row_has_its_test():
-    names = {n for n in globals() if n.startswith("test_P")}
-    assert {re.match(r"test_(P\d+)_", n).group(1) for n in names} == set(table())
+    names = {n for n in globals() if re.match(r"test_[PS]\d+_", n)}
+    assert {re.match(r"test_([PS]\d+)_", n).group(1) for n in names} == set(table())
 
 
 def test_P1_medium_toast_takes_about_two_and_a_half_minutes():
@@ -250,3 +250,108 @@ def test_P21_the_element_glows_dull_red():
     lo_doc, hi_doc = numbers(table()["P21"][0])
     lo, hi = tolerance("P21")
     assert lo <= lo_doc <= p.element_c <= hi_doc <= hi
+
+
+# --- the surface sensing (host_sim/sensing.py) ------------------------------------------------
+def sensing_run(seconds, **toaster):
+    from host_sim.rig import Rig
+    from host_sim.scenario import Scenario, Toaster
+    rig = Rig(Scenario("s", 0, Toaster(**toaster)), 0)
+    rig.spend_ms(seconds * 1000)
+    return rig
+
+
+def read_c(rig, slot=0):
+    from firmware.hw.mlx90614 import word_to_dc
+    return word_to_dc(rig.surface_words(slot)[0]) / 10.0
+
+
+def test_S1_the_thermopile_is_the_datasheets():
+    from host_sim import sensing
+    assert (sensing.ACCURACY_C, sensing.NOISE_C) == tuple(numbers(table()["S1"][0])[:2])
+    assert abs(3 * sensing.RESPONSE_TAU_S - doc("S1", 2)) < 0.02  # settled to 5 % in three time constants
+
+
+def test_S2_emissivity_range_and_setting():
+    from host_sim import sensing
+    lo, hi, setting = numbers(table()["S2"][0])
+    assert sensing.BREAD_EMISSIVITY == (lo, hi) == tuple(tolerance("S2")) and sensing.EMISSIVITY_SET == setting
+
+
+def test_S3_glare_and_reflection_only_lift_the_reading():
+    from host_sim import sensing
+    assert (sensing.GLARE * 100, sensing.REFLECTED_ELEMENT * 100) == tuple(numbers(table()["S3"][0])[:2])
+    p = loaded()
+    time_to(p, lambda q: q.slots[0].surface_c >= 250.0)
+    s = sensing.Sensing(p, 2)
+    bare = sensing.Sensing(p, 2)
+    bare.glare = bare.reflected = 0.0
+    for _ in range(40):
+        s.step(0.05, True, True, lambda k, slot: None)
+        bare.step(0.05, True, True, lambda k, slot: None)
+    assert s.sensors[0].object_c > bare.sensors[0].object_c
+
+
+def test_S4_the_sensor_body_stays_in_its_range_through_back_to_back_batches():
+    from host_sim.runner import simulate
+    from host_sim.scenario import Batch, Scenario, Toaster
+    sc = Scenario("hot", 0, Toaster(40.0, 253.0, element_w=945.0), [Batch("rye", True, 7, 30.0, 5.0) for _ in range(6)])
+    result, sim = simulate(sc)
+    body = sim.rig.sensing.body_c
+    assert body <= doc("S4") <= tolerance("S4")[0] and not result["hazard"]
+
+
+def test_S5_a_clean_sensor_reads_the_tab_it_is_checked_against():
+    from host_sim import sensing
+    from safety import checks
+    rig = sensing_run(5.0)
+    tab = checks.reading_dc(rig.tab_adc()) / 10.0
+    assert sensing.TAB_C == doc("S5") and abs(read_c(rig) - tab) < 2.0
+
+
+def test_S6_without_purge_air_the_window_fogs_while_slices_steam():
+    from host_sim.rig import Rig
+    from host_sim.runner import new_slice
+    from host_sim.scenario import Fault, Scenario, Toaster
+    readings = []
+    for faults in ([], [Fault("purge_stopped", 0.0)]):
+        rig = Rig(Scenario("fog", 0, Toaster(), faults=faults), 0)
+        rig.plant.load([new_slice(Slot("white"), 22.0) for _ in rig.plant.slots])
+        rig.press_lever()
+        rig.latch_cmd = rig.relay_cmd = 1
+        rig.spend_ms(60000)
+        readings.append(read_c(rig))
+    assert readings[1] < readings[0] - 10.0
+
+
+def test_S7_the_word_and_its_limits():
+    from firmware.hw.mlx90614 import word_to_dc
+    from host_sim.sensing import raw_word
+    assert raw_word(382.19) == 0x7FFF and word_to_dc(0x7FFF) == 3822 and word_to_dc(0x8000) is None
+
+
+def test_S8_the_pec_is_the_datasheets():
+    from firmware.hw.mlx90614 import pec
+    assert pec(0x5A, 0x07, 0xD2, 0x3A) == int(doc("S8"))
+
+
+def test_S9_the_worst_corner_lies_as_low_as_the_budget_says():
+    from benchmarks import fire_envelope
+    from host_sim.rig import Rig
+    from host_sim.runner import new_slice
+    from host_sim.scenario import Fault, Scenario, Toaster
+    fouling = fire_envelope.worst_fouling(22.0)
+    sc = Scenario("corner", 0, Toaster(22.0, bread_emissivity=fire_envelope.BREAD_EMISSIVITY,
+                                       surface_offset_c=fire_envelope.SLICE_OFFSET_C),
+                  faults=[Fault("lens_fouled", 0.0, None, None, fouling)])
+    rig = Rig(sc, 0)
+    rig.sensing.tab_offset_c = fire_envelope.TAB_OFFSET_C
+    rig.rng.gauss = lambda mu, sigma: mu
+    rig.sensing.glare = rig.sensing.reflected = 0.0
+    rig.plant.load([new_slice(Slot("white"), 22.0) for _ in rig.plant.slots])
+    rig.press_lever()
+    rig.latch_cmd = rig.relay_cmd = 1
+    while rig.plant.slots[0].surface_c < 290.0:
+        rig.spend_ms(100)
+    low = rig.plant.slots[0].surface_c - read_c(rig)
+    assert abs(low - doc("S9")) < 1.5 and low <= tolerance("S9")[0]

@@ -17,7 +17,8 @@ from safety import limits as L
 def test_prove_shows_every_invariant_proven(capsys):
     assert main(["prove"]) == 0
     out = capsys.readouterr().out
-    for name in ("init", "STATE", "I1", "I2", "I3", "I4", "I5", "I6", "advise"):
+    for name in ("init", "STATE", "I1", "I2", "I3", "I4", "I5", "I6", "I7", "S-cut", "S-sticky", "S-degrade",
+                 "S-quiet", "advise", "readvise"):
         assert any(line.split("│")[1].strip() == name and "proven" in line
                    for line in out.splitlines() if line.count("│") > 2), name
     assert "counterexample" not in out and "unproven" not in out
@@ -31,6 +32,51 @@ def test_a_broken_guard_gets_a_counterexample(monkeypatch, broken, fails):
     monkeypatch.setattr(checks, broken, lambda *a: checks.OK)
     results, paths, witnesses = _one_case()
     assert results[fails] == "counterexample" and witnesses and paths > 0
+
+
+def test_heating_past_the_surface_cut_breaks_i7(monkeypatch):
+    def in_heating(self, lever_down):
+        if not lever_down:
+            self._end(guard.EV_CANCEL)
+        elif self.on_ms >= self.budget_ms:
+            self._end(guard.EV_DONE)
+        elif self.dose >= self.batch_cap_ms() * 1000:
+            self._end(guard.EV_DOSE_CAP)
+        else:
+            self.heater = 1
+
+    monkeypatch.setattr(guard.Guard, "_in_heating", in_heating)
+    results, _, _ = proofs.prove_case(())
+    assert results["I7"] == "counterexample" and results["I6"] == "proven"
+
+
+def test_a_full_cap_without_trusted_sensing_breaks_i6(monkeypatch):
+    monkeypatch.setattr(guard.Guard, "batch_cap_ms", lambda self: L.FULL_DOSE_CAP_MS)
+    results, _, _ = proofs.prove_case(())
+    assert results["I6"] == "counterexample"
+
+
+def test_a_surface_layer_that_forgets_a_fault_or_a_cut_is_caught(monkeypatch):
+    def forgetful(self, problem):  # a later problem overwrites, and OK clears
+        self.surface_fault = problem
+
+    monkeypatch.setattr(guard.Guard, "_degrade", forgetful)
+    results, _ = proofs.prove_sense()
+    assert results["S-sticky"] == "counterexample"
+    monkeypatch.undo()
+    from safety import surface
+    monkeypatch.setattr(surface, "over_cut", lambda obj_dc, channel: False)  # a guard that never cuts
+    results, _ = proofs.prove_sense()
+    assert results["S-cut"] == "counterexample"
+
+
+def test_an_unbounded_readvice_breaks_the_state(monkeypatch):
+    def readvise(self, answer_s, elapsed_ms):
+        if self.mode == guard.HEATING:
+            self.budget_ms = self.budget_ms + 1000
+
+    monkeypatch.setattr(guard.Guard, "readvise", readvise)
+    assert proofs.prove_readvise() == "counterexample"
 
 
 def _one_case():

@@ -1,7 +1,9 @@
 """The Pico firmware, unchanged and compiled by mpy-cross, on the real MicroPython VM in
 lock-step with the plant; the same image on CPython as its differential twin."""
 
+import copy
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from hil import image as board_image
 from hil import virtual_board as vb
 from host_sim import mpvm, scenario
 from host_sim.rig import adc_counts
+from host_sim.sensing import raw_word
 from host_sim.runner import simulate as simulate_in_process
 from safety import checks, limits
 
@@ -43,8 +46,11 @@ def run(sc, interpreter, img):
 
 
 def assert_same_decisions(sc, mpy_image, py_image):
-    vm_result, vm_sim = run(sc, "vm", mpy_image)
-    cp_result, cp_sim = run(sc, "cpython", py_image)
+    # the two boards run in their own processes: side by side, each on a core
+    with ThreadPoolExecutor(2) as pool:
+        vm_run = pool.submit(run, copy.deepcopy(sc), "vm", mpy_image)
+        cp_result, cp_sim = run(sc, "cpython", py_image)
+        vm_result, vm_sim = vm_run.result()
     assert len(vm_sim.segments) == len(cp_sim.segments)
     for vm_rows, cp_rows in zip(vm_sim.segments, cp_sim.segments):
         assert len(vm_rows) == len(cp_rows)
@@ -166,11 +172,19 @@ def test_service_mode_starts_no_loop_and_prints_the_readings(mpy_image):
     link = vb.BoardLink(mpy_image, "vm")
     try:
         counts = int(round(adc_counts(21.5)))
-        with pytest.raises(vb.BoardError, match=r"board exited \(0\)"):  # main.py returned to the REPL
-            link.exchange({"ms": 0, "pins": {"12": 0}, "adc": {"26": counts << 4, "27": vb.mains_u16(1000)}})
+        inputs = {"ms": 0, "pins": {"12": 0}, "adc": {"26": counts << 4, "27": vb.mains_u16(1000)}}
+        frame = link.exchange(inputs)  # the thermistor line, then it lets the sensors settle
+        assert frame["sleep"] == 1000 and frame["pins"]["15"] == 0 and "wdt_timeout_ms" not in frame["pins"]
         shown = "%.1f C (%d counts)" % (checks.reading_dc(counts) / 10, counts)
         assert link.console == ["service mode: heater off, no loop; thermistor %s, mains 1000 per-mille" % shown]
-        assert link.frame["pins"]["15"] == 0 and "wdt_timeout_ms" not in link.frame["pins"]
+        assert frame["i2c_w"] == []  # the ADS1115 did not answer its configuration
+        tab = int(round(adc_counts(200.0)))
+        answers = vb.i2c_answers([(raw_word(201.3), raw_word(24.0)), None], tab)
+        with pytest.raises(vb.BoardError, match=r"board exited \(0\)"):  # main.py returned to the REPL
+            link.exchange(dict(inputs, ms=1000, i2c=answers))
+        tab_shown = "%.1f C (%d counts)" % (checks.reading_dc(tab) / 10, tab)
+        assert link.console[1:] == ["surface: slot 1 201.3 C (die 24.0 C), slot 2 no answer (die no answer); "
+                                    "reference tab thermistor %s" % tab_shown]
     finally:
         link.close()
 

@@ -2,17 +2,34 @@
 
 Inputs: ticks_ms, read_adc (12-bit counts, averaged), lever_down (carriage switch),
 supply_pm (mains in per-mille of the element's rated voltage), supply_v, ambient_c,
-selection() -> (shade, thickness_mm, moisture, sugar, frozen) from the front panel.
-Outputs: set_heater, set_latch (carriage magnet), set_fault_led, feed_watchdog, log.
+selection() -> (shade, thickness_mm, moisture, sugar, frozen) from the front panel,
+read_surface(readings) -> fills a safety.surface.Readings in place: each slot's
+thermopile (object and die, deci-C, None for no answer / PEC mismatch / error flag), the
+reference tab's thermistor (ADC counts as read_adc's, None when its ADC does not answer)
+and whether the window purge fan turns.
+Outputs: set_heater (the SSR), set_latch (carriage magnet and isolating relay together),
+set_fault_led, feed_watchdog, log.
 """
 
-TICKS_PERIOD = 1 << 30  # MicroPython's ticks_ms wraps here on every port
+try:
+    from micropython import const
+except ImportError:
+    def const(x):  # type: ignore[misc]  # CPython stand-in for the MicroPython built-in
+        return x
+
+TICKS_PERIOD = 1 << 30  # MicroPython's ticks_ms wraps here on every port (a big int on the
+# board: 2^30 is one past its largest small integer, so nothing per tick may compute with it)
+TICKS_MASK = const(0x3FFFFFFF)
+TICKS_HALF = const(0x20000000)
 
 
 def ticks_diff(end, start):
-    """end - start for wrapping millisecond ticks (as machine-independent as utime's)."""
-    half = TICKS_PERIOD // 2
-    return ((end - start + half) & (TICKS_PERIOD - 1)) - half
+    """end - start for wrapping millisecond ticks, in small integers only (no heap on the
+    board)."""
+    d = (end - start) & TICKS_MASK
+    if d >= TICKS_HALF:
+        return d - TICKS_HALF - TICKS_HALF
+    return d
 
 
 class Board:

@@ -8,11 +8,17 @@ guard sees it; a bad frame is refused (counted), never half-applied.
 
 from firmware import presets, protocol
 from firmware.hw.base import Board
+from firmware.hw.mlx90614 import word_to_dc
 from firmware.hw.pico_pins import RATED_V
 
+NO_ANSWER = -1  # a surface field's value for a sensor that did not answer
+WORD_MAX = 0x7FFF  # an MLX90614 RAM word without its error flag
 FRAME_BOUNDS = (("t", 0, (1 << 30) - 1), ("adc", 0, 4095), ("lever", 0, 1), ("mains", 0, 1500),
                 ("shade", 1, 7), ("bread", 0, len(presets.PRESETS) - 1), ("frozen", 0, 1),
-                ("amb", -400, 600))
+                ("amb", -400, 600), ("s1", NO_ANSWER, WORD_MAX), ("s2", NO_ANSWER, WORD_MAX),
+                ("b1", NO_ANSWER, WORD_MAX), ("b2", NO_ANSWER, WORD_MAX), ("ref", NO_ANSWER, 4095),
+                ("fan", 0, 1))
+SURFACE_FIELDS = (("s1", "b1"), ("s2", "b2"))  # each slot's object and die words
 
 
 def parse_frame(payload):
@@ -21,6 +27,23 @@ def parse_frame(payload):
     for key, lo, hi in FRAME_BOUNDS:
         out[key] = protocol.int_field(payload, key, lo, hi)
     return out
+
+
+def word_dc(word):
+    """Deci-degrees C of a frame's surface word, or None for NO_ANSWER."""
+    if word == NO_ANSWER:
+        return None
+    return word_to_dc(word)
+
+
+def fill_readings(frame, readings):
+    """A parsed frame's surface fields into a safety.surface.Readings, in place."""
+    for slot in range(len(SURFACE_FIELDS)):
+        obj_key, die_key = SURFACE_FIELDS[slot]
+        readings.obj_dc[slot] = word_dc(frame[obj_key])
+        readings.body_dc[slot] = word_dc(frame[die_key])
+    readings.ref_adc = None if frame["ref"] == NO_ANSWER else frame["ref"]
+    readings.purge_ok = frame["fan"] == 1
 
 
 class HilBoard(Board):
@@ -35,6 +58,9 @@ class HilBoard(Board):
 
     def read_adc(self):
         return self.frame["adc"]
+
+    def read_surface(self, readings):
+        fill_readings(self.frame, readings)
 
     def lever_down(self):
         return self.frame["lever"] == 1

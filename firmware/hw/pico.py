@@ -1,7 +1,10 @@
 """Raspberry Pi Pico back-end on MicroPython's `machine` (pins in pico_pins.py).
 
 The heater pin is configured low before anything else; the SSR driver also has a
-10 kOhm pull-down so the heater stays off while the RP2040 is in reset.
+10 kOhm pull-down so the heater stays off while the RP2040 is in reset. The bread-surface
+sensors (two MLX90614 and the ADS1115 on I2C0, the purge fan's tachometer) are read by
+firmware/hw/surface_sensors.py; a sensor that does not answer reads None, and the board
+runs on (the guard degrades the batch).
 """
 
 import machine
@@ -10,9 +13,12 @@ from micropython import const
 
 from firmware import presets
 from firmware.hw.base import Board
-from firmware.hw.pico_pins import (ADC_MAINS, ADC_SHADE, ADC_THERMISTOR, INTERNAL_TEMP_ADC,
-                                   MAINS_FULL_SCALE_PM, PIN_BREAD, PIN_FEEDBACK, PIN_FROZEN,
-                                   PIN_HEATER, PIN_LATCH, PIN_LED, PIN_LEVER, RATED_V)
+from firmware.hw.pico_pins import (ADC_MAINS, ADC_SHADE, ADC_THERMISTOR, ADDR_ADS1115, I2C_FREQ,
+                                   I2C_ID, INTERNAL_TEMP_ADC, MAINS_FULL_SCALE_PM, PIN_BREAD,
+                                   PIN_FAN_TACH, PIN_FEEDBACK, PIN_FROZEN, PIN_HEATER, PIN_I2C_SCL,
+                                   PIN_I2C_SDA, PIN_LATCH, PIN_LED, PIN_LEVER, RATED_V,
+                                   SURFACE_ADDRESSES)
+from firmware.hw.surface_sensors import SurfaceSensors
 from safety import limits
 
 OVERSAMPLE = const(16)  # averages the RP2040 ADC's ~1.5-count noise down to ~0.4
@@ -41,6 +47,11 @@ class PicoBoard(Board):
         self._frozen.irq(self._toggle_frozen, machine.Pin.IRQ_FALLING)
         self.feedback_presses = 0
         self._feedback.irq(self._count_feedback, machine.Pin.IRQ_FALLING)
+        self._i2c = machine.I2C(I2C_ID, sda=machine.Pin(PIN_I2C_SDA), scl=machine.Pin(PIN_I2C_SCL),
+                                freq=I2C_FREQ)
+        self.sensors = SurfaceSensors(self._i2c, SURFACE_ADDRESSES, ADDR_ADS1115)
+        self._tach = machine.Pin(PIN_FAN_TACH, machine.Pin.IN, machine.Pin.PULL_UP)
+        self._tach.irq(self.sensors.pulse, machine.Pin.IRQ_FALLING)
 
     def _next_program(self, _pin):
         self.program = (self.program + 1) % len(presets.PRESETS)
@@ -63,6 +74,9 @@ class PicoBoard(Board):
         for _ in range(OVERSAMPLE):
             total += self._ntc.read_u16() >> 4
         return total // OVERSAMPLE
+
+    def read_surface(self, readings):
+        self.sensors.read(readings, time.ticks_ms())
 
     def lever_down(self):
         return self._lever.value() == 0

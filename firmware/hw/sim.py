@@ -5,6 +5,7 @@ the guard run exactly as on the board.
 """
 
 from firmware.hw.base import TICKS_PERIOD, Board
+from firmware.hw.mlx90614 import word_to_dc
 
 
 class SimBoard(Board):
@@ -32,6 +33,15 @@ class SimBoard(Board):
 
     def selection(self):
         return self.rig.selection()
+
+    def read_surface(self, readings):
+        rig = self.rig
+        for slot in range(len(readings.obj_dc)):
+            words = rig.surface_words(slot)
+            readings.obj_dc[slot] = None if words is None else word_to_dc(words[0])
+            readings.body_dc[slot] = None if words is None else word_to_dc(words[1])
+        readings.ref_adc = rig.tab_adc()
+        readings.purge_ok = rig.purge_ok()
 
     def _write_heater(self, on):
         self.rig.relay_cmd = on

@@ -7,10 +7,17 @@ and blocks until the host answers with the next inputs and the time. `hostlink` 
 channel: a JS function on the VM, stdin/stdout on CPython.
 
 Frame to the host:  {"pins": {id: level}, "pwm": {id: duty}, "wdt": feeds, "sleep": ms,
-                     "tx": "uart bytes", "obs": [...], "reset": 0/1}; the first frame of
-                     a boot has "boot": 1 and "first_out": [the first output pin, its level]
+                     "tx": "uart bytes", "i2c_w": [[addr, reg, [bytes]], ...], "obs": [...],
+                     "reset": 0/1}; the first frame of a boot has "boot": 1 and
+                     "first_out": [the first output pin, its level]
 Frame from the host: {"ms": ticks, "adc": {ch: u16}, "pins": {id: level},
-                      "press": {id: n falling edges}, "rx": "bytes", "cause": reset cause}
+                      "press": {id: n falling edges}, "i2c": {"addr:reg": [bytes] or null},
+                      "rx": "bytes", "cause": reset cause}
+
+I2C register reads are answered from the frame's "i2c" (addresses and registers in
+decimal); a register it does not list, or lists as null, is a device that does not
+acknowledge: OSError(EIO), as MicroPython raises for a NACK. A write is acknowledged by
+an address the frame lists with any register answering, and reported in "i2c_w".
 """
 
 import json
@@ -19,11 +26,13 @@ import hostlink
 
 PWRON_RESET = 1
 WDT_RESET = 3
+EIO = 5  # MicroPython's errno for a NACK on the bus
 
 _outputs = {}
 _pwm = {}
 _irqs = {}
-_state = {"inputs": None, "feeds": 0, "tx": "", "obs": None, "timers": [], "first_out": None}
+_state = {"inputs": None, "feeds": 0, "tx": "", "obs": None, "timers": [], "first_out": None,
+          "i2c_w": []}
 
 
 class ResetRequested(SystemExit):
@@ -32,10 +41,11 @@ class ResetRequested(SystemExit):
 
 def _send(extra):
     frame = {"pins": _outputs, "pwm": _pwm, "wdt": _state["feeds"], "tx": _state["tx"],
-             "obs": _state["obs"]}
+             "i2c_w": _state["i2c_w"], "obs": _state["obs"]}
     frame.update(extra)
     _state["feeds"] = 0
     _state["tx"] = ""
+    _state["i2c_w"] = []
     _state["obs"] = None
     return json.loads(hostlink.exchange(json.dumps(frame)))
 
@@ -189,6 +199,26 @@ def _run_timers():
                 t.deinit()
             else:
                 t.due += t.period
+
+
+class I2C:
+    def __init__(self, id=0, scl=None, sda=None, freq=400000):
+        self.id = id
+        self.freq = freq
+
+    def readfrom_mem_into(self, addr, memaddr, buf):
+        data = inputs().get("i2c", {}).get("%d:%d" % (addr, memaddr))
+        if data is None:
+            raise OSError(EIO)
+        for i in range(len(buf)):
+            buf[i] = data[i]
+
+    def writeto_mem(self, addr, memaddr, buf):
+        answers = inputs().get("i2c", {})
+        prefix = "%d:" % addr
+        if not [key for key in answers if key.startswith(prefix) and answers[key] is not None]:
+            raise OSError(EIO)
+        _state["i2c_w"].append([addr, memaddr, list(buf)])
 
 
 class UART:

@@ -2,8 +2,9 @@
 on the control tick.
 
 The probe reports what the guard decided each tick (mode, heater, latch, events, fault,
-reading) in the next frame, so the host can check the invariants and compare
-interpreters tick for tick. The firmware's own files run unchanged.
+reading) and the surface readings it decided on (each slot's object and die, the tab's
+counts, the purge fan) in the next frame, so the host can check the invariants and
+compare interpreters tick for tick. The firmware's own files run unchanged.
 """
 
 import sys
@@ -26,8 +27,9 @@ def _probed_tick(self):
     try:
         _tick(self)
     finally:
-        g = self.guard
-        machine.observe([g.mode, g.heater, g.latch, g.events, g.fault, g.reading_dc])
+        g, s = self.guard, self.surface
+        machine.observe([g.mode, g.heater, g.latch, g.events, g.fault, g.reading_dc,
+                         s.obj_dc, s.body_dc, s.ref_adc, s.purge_ok])
 
 
 control.Controller.tick = _probed_tick

@@ -1,6 +1,7 @@
 // A virtual board behind a serial line: the Pico image on the real MicroPython VM, its USB
 // CDC port on this process's stdin/stdout, which the host binds to a pty.
-// argv[2]: JSON job {"files": {"/path": "<base64>"}, "inputs": {"adc": {}, "pins": {}}}.
+// argv[2]: JSON job {"files": {"/path": "<base64>"}, "inputs": {"adc": {}, "pins": {}, ...}}:
+// the same inputs (ADC counts, pins, I2C answers, tachometer edges) at every frame.
 // The board's `machine` reads the fixed inputs of the job (the HIL jumper among them) and
 // its clock runs in real time; in HIL mode the host's frames are the sensors anyway.
 import fs from "fs";
@@ -50,7 +51,7 @@ mp.registerJsModule("hostlink", {
       sleep(Math.min(frame.sleep, 100));
       ms = (ms + frame.sleep) % (1 << 30);
     }
-    return JSON.stringify({ ms: ms, adc: job.inputs.adc, pins: job.inputs.pins });
+    return JSON.stringify(Object.assign({}, job.inputs, { ms: ms }));
   },
 });
 writeBoardFiles(mp, job.files);
