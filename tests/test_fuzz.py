@@ -35,8 +35,8 @@ def test_a_campaign_reports_safety_and_the_model_apart(tmp_path, capsys):
 def test_a_broken_guard_gives_a_shrunk_case_that_sim_replays(tmp_path, monkeypatch, capsys):
     sense = guard.Guard._sense
 
-    def blind(self, dt_ms, surface, lever_down):  # the surface cut removed
-        sense(self, dt_ms, surface, lever_down)
+    def blind(self, dt_ms, surface):  # the surface cut removed
+        sense(self, dt_ms, surface)
         self.cut = False
 
     monkeypatch.setattr(guard.Guard, "_sense", blind)
