@@ -33,12 +33,12 @@ $(STUBS_STAMP): $(STAMP) Makefile
 run: install
 	$(VENV)/bin/toastguard sim
 
-# The whole suite under the Hypothesis `ci` profile, with 100 % line and branch
+# The whole suite under the Hypothesis `ci` profile on two workers (pytest-xdist), with 100 % line and branch
 # coverage of safety/ enforced; then mutation testing of safety/ and the safety report
 # from those results (it fails on a failed named test, an unproven invariant or a
 # mutant that survived without a reason in safety/MUTANTS.md).
 test: install
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -p no:cacheprovider --cov=safety --cov-branch \
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -p no:cacheprovider -n 2 --dist worksteal --cov=safety --cov-branch \
 		--cov-report=term-missing --cov-fail-under=100 --junitxml=build/junit.xml
 	$(MAKE) --no-print-directory mutants
 	$(VENV)/bin/toastguard report --junit build/junit.xml --record-mutation mutants --out build/report
