@@ -26,7 +26,7 @@ UNCONTROLLED_MAX_S = 1.0  # a relay or magnet releases in < 50 ms; 1 s is 10 con
 FUSE_TF_C = 240.0
 # Bimetal cut-out (thermal timer): a bimetal strip heated by a winding in series with the
 # element, so it integrates the element's dose ((V/V_rated)^2 x on-time) since the carriage
-# went down; it opens the element circuit at 220 s +-10 % of rated-equivalent on-time and
+# went down; it opens the element circuit at 410 s +-10 % of rated-equivalent on-time and
 # is re-set mechanically when the carriage rises.
 CUTOUT_DOSE_S = 410.0
 CUTOUT_TOLERANCE = 0.10

@@ -214,14 +214,16 @@ class Simulation:
 
     # --- observation ------------------------------------------------------------------------
     def _track_uncontrolled(self):
-        """Heating against the guard is a hazard where the carriage switch can end it; with
-        the carriage jammed too (a double fault) the hardware layers in FUSE.md are the
-        barrier, judged by the fire thresholds."""
+        """Heating against the guard is a hazard wherever a switch the guard drives could end
+        it: the SSR, else the isolating relay. With the isolator welded and the carriage
+        jammed too the hardware layers in FUSE.md are the barrier, judged by the fire
+        thresholds."""
         rig = self.rig
         if rig.energised and self.current is not None:
             self.current["heater_on_ms"] += limits.TICK_MS
         self._track_hardware_layers()
-        if rig.energised and not rig.relay_cmd and not rig.fault_active("carriage_jammed"):
+        beyond_guard = rig.fault_active("carriage_jammed") and rig.fault_active("isolator_welded")
+        if rig.energised and not rig.relay_cmd and not beyond_guard:
             self.uncontrolled_ms += limits.TICK_MS
             self.max_uncontrolled_ms = max(self.max_uncontrolled_ms, self.uncontrolled_ms)
         else:

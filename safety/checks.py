@@ -42,6 +42,15 @@ def sensor_range(reading):
     return OK
 
 
+def plausible_step(dt_ms):
+    """The step the guard accounts: one the clock cannot have taken (backwards, e.g. a
+    replayed or forged HIL frame) counts as the longest stall, so it trips and no time or
+    dose accumulator ever shrinks."""
+    if dt_ms < 0:
+        return L.STALL_MS + 1
+    return dt_ms
+
+
 def stall(dt_ms):
     """The loop came back later than it ever should: whatever ran meanwhile was unguarded."""
     if dt_ms > L.STALL_MS:
@@ -71,6 +80,12 @@ def supply(supply_pm):
     return OK
 
 
+def jumped(dt_ms, last, reading, max_rate_dc_per_s, slack_dc):
+    """A reading further from the last one than what it measures can move in dt_ms."""
+    allowed = max_rate_dc_per_s * dt_ms // 1000 + slack_dc
+    return reading - last > allowed or last - reading > allowed
+
+
 class RateCheck:
     """A reading that jumps faster than the bead can follow the chamber."""
 
@@ -83,12 +98,40 @@ class RateCheck:
     def update(self, dt_ms, reading):
         last = self.last_dc
         self.last_dc = reading
-        if last is None:
-            return OK
-        allowed = L.MAX_RATE_DC_PER_S * dt_ms // 1000 + L.RATE_SLACK_DC
-        if reading - last > allowed or last - reading > allowed:
+        if last is not None and jumped(dt_ms, last, reading, L.MAX_RATE_DC_PER_S, L.RATE_SLACK_DC):
             return SENSOR_RATE
         return OK
+
+
+FLOOR_DC = -30000  # below any reading a plausible sensor gives: "no peak yet"
+
+
+class FallCheck:
+    """A reading window_ms or less after one at least max_dc higher: a fall no heated
+    thing makes. No buffer: the peaks of two back-to-back buckets of window_ms, so every
+    fall within window_ms is seen, whatever the buckets' alignment (and some within
+    twice that)."""
+
+    def __init__(self, window_ms, max_dc):
+        self.window_ms = window_ms
+        self.max_dc = max_dc
+        self.reset()
+
+    def reset(self):
+        self.peak_dc = FLOOR_DC  # the highest reading of the current bucket
+        self.prev_peak_dc = FLOOR_DC  # and of the one before
+        self.bucket_ms = 0
+
+    def update(self, dt_ms, reading):
+        """True when reading has fallen max_dc or more below a recent one."""
+        self.bucket_ms += dt_ms
+        if self.bucket_ms >= self.window_ms:
+            self.prev_peak_dc = self.peak_dc
+            self.peak_dc = FLOOR_DC
+            self.bucket_ms = 0
+        if reading > self.peak_dc:
+            self.peak_dc = reading
+        return self.peak_dc - reading >= self.max_dc or self.prev_peak_dc - reading >= self.max_dc
 
 
 class HeatingGainCheck:
@@ -97,33 +140,25 @@ class HeatingGainCheck:
     verify_heater, for a heater with no set point)."""
 
     def __init__(self):
+        self.fall = FallCheck(L.FALL_WINDOW_MS, L.FALL_MAX_DC)
         self.reset()
 
     def reset(self):
         self.on_ms = 0
         self.gain_ref = None
         self.gain_ms = 0
-        self.fall_ref = None
-        self.fall_ms = 0
+        self.fall.reset()
 
     def update(self, was_on, dt_ms, reading):
         if not was_on:
             self.reset()
             return OK
         self.on_ms += dt_ms
-        if self._fell(dt_ms, reading):
+        if self.fall.update(dt_ms, reading):
             return HEATING_GAIN
         if self.on_ms < L.GAIN_DELAY_MS:
             return OK
         return self._gain(dt_ms, reading)
-
-    def _fell(self, dt_ms, reading):
-        if self.fall_ref is None or self.fall_ms >= L.FALL_WINDOW_MS:
-            self.fall_ref = reading
-            self.fall_ms = 0
-            return False
-        self.fall_ms += dt_ms
-        return self.fall_ref - reading >= L.FALL_MAX_DC
 
     def _gain(self, dt_ms, reading):
         if self.gain_ref is None:

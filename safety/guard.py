@@ -91,6 +91,7 @@ class Guard:
 
     # --- the step function --------------------------------------------------------
     def step(self, dt_ms, adc, lever_down, supply_pm, surface):
+        dt_ms = C.plausible_step(dt_ms)
         self.events = 0
         was_on = self.heater
         self.heater = 0
@@ -141,7 +142,7 @@ class Guard:
             return
         ms, from_model = advice_ms(self.shade, answer_s, elapsed_ms)
         if from_model:
-            self.budget_ms = ms
+            self._set_budget(ms)
 
     # --- checks and modes ------------------------------------------------------------
     def _check(self, dt_ms, reading, supply_pm, was_on):
@@ -198,12 +199,15 @@ class Guard:
 
     # --- the surface layer (safety/surface.py) -------------------------------------------------
     def _sense(self, dt_ms, surface):
-        """Outside a batch, the reference check (with the carriage down the thermopiles
-        see slices, not the tab, and fail it); from the press on, the batch's channels,
-        its degraded state and whether a slice has reached the surface cut."""
+        """Outside a batch with the carriage up, the reference check (with it down the
+        thermopiles see the slots, not the tab: no pass counts); from the press on, the
+        batch's channels, its degraded state and whether a slice has reached the cut."""
         self.cut = False
         if self.mode != ARMING and self.mode != HEATING:
-            self.ref.update(dt_ms, surface, self.reading_dc)
+            if self.lever_was_down:
+                self.ref.restart()
+            else:
+                self.ref.update(dt_ms, surface, self.reading_dc)
             return
         problem = S.OK if surface.purge_ok else S.PURGE
         for slot in range(S.SLOTS):
@@ -221,6 +225,7 @@ class Guard:
         self.surface_fault = S.OK
         if not self.ref.passed():
             self._degrade(S.UNVERIFIED)
+        self.ref.restart()  # the next batch needs a pass of its own
 
     def _degrade(self, problem):
         if problem and not self.surface_fault:
@@ -251,11 +256,7 @@ class Guard:
 
     def _begin_heating(self):
         self.cap_ms = cap_ms(self.start_dc)
-        self.budget_ms = self.pending_ms
-        # advice_ms never exceeds the time cap; the guard holds I1 without relying on it.
-        if self.budget_ms > L.TIME_CAP_MS:
-            self.budget_ms = L.TIME_CAP_MS
-            self.events |= EV_TIME_CAP
+        self._set_budget(self.pending_ms)
         if not self.pending_from_model:
             self.events |= EV_FALLBACK
         self.on_ms = 0
@@ -263,13 +264,20 @@ class Guard:
         self.mode = HEATING
         self.events |= EV_START
 
+    def _set_budget(self, ms):
+        # advice_ms never exceeds the time cap; the guard holds I1 without relying on it.
+        self.budget_ms = ms
+        if ms > L.TIME_CAP_MS:
+            self.budget_ms = L.TIME_CAP_MS
+            self.events |= EV_TIME_CAP
+
     def _in_heating(self, lever_down):
         if not lever_down:
             self._end(EV_CANCEL)
+        elif self.cut:  # before the budget: a batch the cut ended is logged as cut
+            self._end(EV_SURFACE_CUT)
         elif self.on_ms >= self.budget_ms:
             self._end(EV_DONE)
-        elif self.cut:
-            self._end(EV_SURFACE_CUT)
         elif self.dose >= self.batch_cap_ms() * 1000:
             self._end(EV_DOSE_CAP)
         else:

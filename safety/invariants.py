@@ -80,6 +80,8 @@ def _plausible(reading, prev, row):
         return False
     if prev is None:
         return True
+    if not 0 <= row[T_MS] - prev[T_MS] <= L.STALL_MS:  # a step backwards or a stall
+        return False
     last = C.reading_dc(prev[ADC])
     if last is None:
         return True
@@ -112,11 +114,14 @@ class _Batch:
             shade_ok = L.SHADE_MIN <= row[SHADE] <= L.SHADE_MAX and reading is not None
             self.cap_ms = cap_ms(reading) if shade_ok else None
             self.degraded = not self.ref.passed()
+            self.ref.restart()
             for channel in self.channels:
                 channel.reset()
         self.cut = False
         if _batch_mode(_sensed_mode(prev, row)):
             self._sense(dt, row)
+        elif row[LEVER]:
+            self.ref.restart()
         else:
             self.ref.update(dt, _readings(row), reading)
 

@@ -14,8 +14,9 @@ batch any cut and any surface state that never clears, outside one neither chang
 The step is run on the actual code: its integers are symbolic (z3), and every branch the
 code takes on them forks the run; each path's condition is kept, and a property is proven
 on a path when z3 finds its negation unsatisfiable under that condition. A property is
-"proven" only if that holds on every path and the paths were exhausted; a solver time-out
-anywhere makes it "unproven", a satisfiable negation a "counterexample".
+"proven" only if that holds on every path and the paths were exhausted; a solver that runs
+out of its resource limit anywhere makes it "unproven", a satisfiable negation a
+"counterexample".
 
 The step reads the ADC only through checks.reading_dc(adc); the proof quantifies over
 that function's result (None or any integer), so it holds whatever the thermistor table
@@ -33,13 +34,16 @@ from safety import advice, checks, guard
 from safety import limits as L
 from safety import surface
 
-SOLVER_TIMEOUT_MS = 5000
+# A resource limit, not a clock: a verdict must not depend on the machine's load. z3's
+# resource count is deterministic for one z3 version (pinned in pyproject.toml); the
+# heaviest check here uses ~28 M units (the step proof), so 10x that leaves room to grow.
+SOLVER_RLIMIT = 300000000
 PROPERTIES = ("STATE", "I1", "I2", "I3", "I4", "I5", "I6", "I7")
 SENSE_PROPERTIES = ("S-cut", "S-sticky", "S-degrade", "S-quiet")
 
 
 class Unproven(Exception):
-    """The solver answered unknown (a time-out)."""
+    """The solver answered unknown (its resource limit ran out)."""
 
 
 class Explorer:
@@ -92,7 +96,7 @@ EXPLORER = Explorer()
 
 def solver():
     s = z3.Solver()
-    s.set("timeout", SOLVER_TIMEOUT_MS)
+    s.set("rlimit", SOLVER_RLIMIT)
     return s
 
 
@@ -238,18 +242,22 @@ def step_properties(before, after, out, reading, lever_down, dt_ms, last_dc):
     suspect = z3.Or(fault == checks.SENSOR_RANGE, fault == checks.SENSOR_RATE,
                     fault == checks.HEATING_GAIN, fault == checks.RISING_WHILE_OFF)
     cooled = z3.Or(z3.Not(suspect), val(before["fault_ms"]) + val(dt_ms) >= L.REARM_COOL_MS)  # counted at the step's start
+    was_on = val(before["heater"]) == 1
+    sane_step = z3.And(val(dt_ms) >= 0, val(dt_ms) <= L.STALL_MS)
     return {
         "STATE": state_invariant(after),
-        "I1": z3.Implies(on, val(after.on_ms) < L.TIME_CAP_MS),
+        "I1": z3.And(z3.Implies(on, val(after.on_ms) < L.TIME_CAP_MS),
+                     z3.Implies(was_on, val(after.on_ms) >= val(before["on_ms"]) + z3.If(val(dt_ms) > 0, val(dt_ms), 0))),
         "I2": z3.Implies(on, z3.BoolVal(False) if rd is None else rd < L.CUTOFF_DC),
         "I3": z3.And(z3.Implies(val(after.mode) == guard.FAULT, z3.Not(on)),
                      z3.Implies(left_fault, z3.And(press, plausible, cooled,
                                                    z3.BoolVal(False) if rd is None else rd < L.REARM_DC))),
         "I4": z3.Implies(on, truth(lever_down)),
-        "I5": z3.Implies(on, z3.And(plausible, steady)),
-        "I6": z3.Implies(on, z3.And(val(after.dose) < batch_cap_term(after) * 1000,
-                                    val(after.cap_ms) == cap_term(val(after.start_dc)),
-                                    val(after.shade) >= L.SHADE_MIN, val(after.shade) <= L.SHADE_MAX)),
+        "I5": z3.Implies(on, z3.And(plausible, steady, sane_step)),
+        "I6": z3.And(z3.Implies(was_on, val(after.dose) >= val(before["dose"])),
+                     z3.Implies(on, z3.And(val(after.dose) < batch_cap_term(after) * 1000,
+                                           val(after.cap_ms) == cap_term(val(after.start_dc)),
+                                           val(after.shade) >= L.SHADE_MIN, val(after.shade) <= L.SHADE_MAX))),
         "I7": z3.Implies(on, z3.Not(truth(after.cut))),
     }
 
@@ -260,7 +268,7 @@ def batch_cap_term(g):
 
 
 # --- a symbolic guard state -----------------------------------------------------------------------
-OPTIONAL = ("rate.last_dc", "gain.gain_ref", "gain.fall_ref", "off.low_dc", "reading")
+OPTIONAL = ("rate.last_dc", "gain.gain_ref", "off.low_dc", "reading")
 
 
 def symbolic_guard(facts, none):
@@ -277,9 +285,10 @@ def symbolic_guard(facts, none):
     g.rate.last_dc = None if "rate.last_dc" in none else new_int("s_rate_last")
     g.gain.on_ms = new_int("s_gain_on", 0, facts=facts)
     g.gain.gain_ms = new_int("s_gain_ms", 0, facts=facts)
-    g.gain.fall_ms = new_int("s_fall_ms", 0, facts=facts)
+    g.gain.fall.bucket_ms = new_int("s_fall_ms", 0, facts=facts)
+    g.gain.fall.peak_dc = new_int("s_fall_peak")
+    g.gain.fall.prev_peak_dc = new_int("s_fall_prev")
     g.gain.gain_ref = None if "gain.gain_ref" in none else new_int("s_gain_ref")
-    g.gain.fall_ref = None if "gain.fall_ref" in none else new_int("s_fall_ref")
     g.off.off_ms = new_int("s_off_ms", 0, facts=facts)
     g.off.low_dc = None if "off.low_dc" in none else new_int("s_low_dc")
     g.cut = new_bool("s_cut")
@@ -364,9 +373,10 @@ def _none_combinations():
 def _one_step(none):
     facts = []
     g = symbolic_guard(facts, none)
-    before = {"mode": g.mode, "lever_was_down": g.lever_was_down, "fault": g.fault, "fault_ms": g.fault_ms}
+    before = {"mode": g.mode, "lever_was_down": g.lever_was_down, "fault": g.fault, "fault_ms": g.fault_ms,
+              "heater": g.heater, "on_ms": g.on_ms, "dose": g.dose}
     last_dc = g.rate.last_dc
-    dt = new_int("dt_ms", 0, facts=facts)
+    dt = new_int("dt_ms")  # any integer: a step may run backwards (a forged HIL frame)
     reading = None if "reading" in none else new_int("reading")
     lever = new_bool("lever_down")
     supply = new_int("supply_pm", 0, 2000, facts=facts)

@@ -62,6 +62,7 @@ class Channel:
     rise over the last RISE_WINDOW_MS, for the projected cut."""
 
     def __init__(self):
+        self.fall = C.FallCheck(L.SURF_FALL_WINDOW_MS, L.SURF_FALL_DC)
         self.reset()
 
     def reset(self):
@@ -69,8 +70,7 @@ class Channel:
         self.hot_ms = 0
         self.last_dc = None
         self.same_ms = 0
-        self.fall_ref = None
-        self.fall_ms = 0
+        self.fall.reset()
         self.rise_ref = None
         self.rise_ms = 0
         self.rise_dc = 0
@@ -94,8 +94,7 @@ class Channel:
         return self._jumped(dt_ms, last, obj_dc) or self._stuck(dt_ms, last, obj_dc) or self._fell(dt_ms, obj_dc)
 
     def _jumped(self, dt_ms, last, obj_dc):
-        allowed = L.SURF_MAX_RATE_DC_PER_S * dt_ms // 1000 + L.SURF_RATE_SLACK_DC
-        if obj_dc - last > allowed or last - obj_dc > allowed:
+        if C.jumped(dt_ms, last, obj_dc, L.SURF_MAX_RATE_DC_PER_S, L.SURF_RATE_SLACK_DC):
             return JUMP
         return OK
 
@@ -109,12 +108,7 @@ class Channel:
         return OK
 
     def _fell(self, dt_ms, obj_dc):
-        if self.fall_ref is None or self.fall_ms >= L.SURF_FALL_WINDOW_MS:
-            self.fall_ref = obj_dc
-            self.fall_ms = 0
-            return OK
-        self.fall_ms += dt_ms
-        if self.fall_ref - obj_dc >= L.SURF_FALL_DC:
+        if self.fall.update(dt_ms, obj_dc):
             return FALL
         return OK
 
@@ -172,6 +166,12 @@ class ReferenceCheck:
             both = both and self.good_ms[slot] >= L.REF_SETTLE_MS
         if both:
             self.since_ms = 0
+
+    def restart(self):
+        """Forget every pass: the thermopiles looked at the slots, not the tab."""
+        for slot in range(SLOTS):
+            self.good_ms[slot] = 0
+        self.since_ms = L.REF_FRESH_MS
 
     def passed(self):
         """Both thermopiles read the tab right for REF_SETTLE_MS, ending at most

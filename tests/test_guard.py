@@ -209,6 +209,16 @@ def test_stall_boundary(dt, trips):
     assert (d.g.fault == C.STALL) == trips
 
 
+@pytest.mark.parametrize("dt, trips", [(-L.STALL_MS * 10, True), (-1, True), (0, False), (1, False)])
+def test_a_step_backwards_counts_as_the_longest_stall(dt, trips):
+    d = heating()
+    on_ms, dose = d.g.on_ms, d.g.dose
+    d.tick(dt=dt)
+    counted = L.STALL_MS + 1 if trips else dt
+    assert (d.g.fault == C.STALL) == trips and (d.g.heater == 0) == trips
+    assert d.g.on_ms == on_ms + counted and d.g.dose == dose + dose_increment(counted, 1000)
+
+
 @pytest.mark.parametrize("reading, trips", [(L.CUTOFF_DC - 1, False), (L.CUTOFF_DC, True), (L.CUTOFF_DC + 1, True)])
 def test_cutoff_boundary(reading, trips):
     assert (C.cutoff(reading) == C.CUTOFF) == trips
@@ -329,7 +339,7 @@ def test_fall_while_heating_boundary(fall, trips):
 def test_gain_check_resets_when_off():
     g = C.HeatingGainCheck()
     g.update(1, 100, 1500)
-    assert g.update(0, 100, 0) == C.OK and g.fall_ref is None
+    assert g.update(0, 100, 0) == C.OK and g.fall.peak_dc == C.FLOOR_DC
 
 
 @pytest.mark.parametrize("rise, trips", [(L.OFF_RISE_DC - 1, False), (L.OFF_RISE_DC, True)])

@@ -91,6 +91,58 @@ def test_rate_check_exact_fall():
     assert r.update(100, 2000 - 2 * allowed - 1) == C.SENSOR_RATE
 
 
+# --- the fall check both thermistor and thermopiles use (checks.FallCheck) ------------------
+W, M = 5000, 100  # a window and a fall, as the limits set them
+
+
+@pytest.mark.parametrize("fall, trips", [(M - 1, False), (M, True)])
+def test_a_fall_trips_at_its_limit(fall, trips):
+    f = C.FallCheck(W, M)
+    f.update(100, 1000)
+    assert f.update(100, 1000 - fall) == trips
+
+
+def test_a_fall_a_whole_window_after_its_peak_is_seen_at_any_alignment():
+    for offset in range(W // 100):  # every alignment of the buckets to the peak
+        f = C.FallCheck(W, M)
+        for _ in range(offset):
+            assert not f.update(100, 1000)
+        assert not f.update(100, 1000 + M)  # the peak...
+        for _ in range(W // 100 - 1):
+            assert not f.update(100, 1000 + 1)  # ...a fall of M - 1 held...
+        assert f.update(100, 1000), offset  # ...and the fall of M, W after the peak
+
+
+def test_a_peak_two_whole_windows_old_is_forgotten():
+    f = C.FallCheck(W, M)
+    f.update(0, 1000)
+    assert not f.update(W, 999)  # the bucket closes exactly at W: 1000 is the previous one's peak
+    assert not f.update(W, 1000 - M)  # closed again: 1000 is gone, 999 is M - 1 above
+
+
+def test_a_closed_bucket_counts_from_zero():
+    f = C.FallCheck(W, M)
+    f.update(0, 1000)
+    f.update(W, 999)  # closes the bucket: 1000 is the previous one's peak
+    assert f.update(W - 1, 1000 - M)  # 1 ms short of closing again: 1000 still counts
+
+
+def test_a_rise_then_a_fall_inside_one_window_is_a_fall_from_the_peak():
+    f = C.FallCheck(W, M)
+    f.update(100, 1000)
+    assert not f.update(100, 1100)
+    assert f.update(100, 1000)
+
+
+def test_a_fall_check_reset_forgets_its_peaks():
+    f = C.FallCheck(W, M)
+    f.update(100, 1000)
+    f.update(W, 1000)
+    f.reset()
+    assert (f.peak_dc, f.prev_peak_dc, f.bucket_ms) == (C.FLOOR_DC, C.FLOOR_DC, 0)
+    assert not f.update(100, 1000 - M)
+
+
 def gain_check():
     c = C.HeatingGainCheck()
     c.update(True, 100, 1000)  # sets the fall reference
@@ -102,14 +154,13 @@ def test_heating_gain_reset_clears_every_window():
     for _ in range(300):
         c.update(True, 100, 1000 + _)
     c.update(False, 100, 1000)
-    assert (c.on_ms, c.gain_ref, c.gain_ms, c.fall_ref, c.fall_ms) == (0, None, 0, None, 0)
+    assert (c.on_ms, c.gain_ref, c.gain_ms) == (0, None, 0)
+    assert (c.fall.peak_dc, c.fall.prev_peak_dc, c.fall.bucket_ms) == (C.FLOOR_DC, C.FLOOR_DC, 0)
 
 
-def test_a_fall_at_the_window_edge_starts_a_new_window():
+def test_the_gain_check_watches_falls_with_its_own_limits():
     c = gain_check()
-    for _ in range(L.FALL_WINDOW_MS // 100):
-        assert c.update(True, 100, 1000) == C.OK
-    assert c.update(True, 100, 1000 - L.FALL_MAX_DC) == C.OK  # the window closed: new reference
+    assert (c.fall.window_ms, c.fall.max_dc) == (L.FALL_WINDOW_MS, L.FALL_MAX_DC)
 
 
 def test_a_fall_just_inside_the_window_trips():
@@ -121,8 +172,8 @@ def test_a_fall_just_inside_the_window_trips():
 def test_a_slow_fall_across_windows_never_adds_up():
     c = gain_check()
     reading = 1000
-    per_step = (L.FALL_MAX_DC - 1) / (L.FALL_WINDOW_MS // 100)
-    for i in range(3 * L.FALL_WINDOW_MS // 100):
+    per_step = (L.FALL_MAX_DC - 1) / (2 * L.FALL_WINDOW_MS // 100)  # under the limit over two windows
+    for i in range(6 * L.FALL_WINDOW_MS // 100):
         assert c.update(True, 100, reading - int(i * per_step)) != C.HEATING_GAIN or c.on_ms >= L.GAIN_DELAY_MS
 
 

@@ -93,6 +93,12 @@ def test_i5_implausible_sensor():
     assert "I5" not in ids(after_open)
 
 
+@pytest.mark.parametrize("t_ms, flagged", [(-1, True), (0, False), (L.STALL_MS, False), (L.STALL_MS + 1, True)])
+def test_i5_heater_on_after_a_step_backwards_or_a_stall(t_ms, flagged):
+    trace = [row(0, heater=0, lever=False), row(t_ms)]
+    assert ("I5" in ids(trace)) == flagged
+
+
 def full_mode_trace(slice_c_at):
     """The real guard in full mode, the slices reading slice_c_at(i) at tick i."""
     d = Drive()

@@ -34,6 +34,12 @@ def test_a_broken_guard_gets_a_counterexample(monkeypatch, broken, fails):
     assert results[fails] == "counterexample" and witnesses and paths > 0
 
 
+def test_a_guard_that_takes_a_step_backwards_at_its_word_breaks_i1_i5_and_i6(monkeypatch):
+    monkeypatch.setattr(checks, "plausible_step", lambda dt_ms: dt_ms)
+    results, _, _ = proofs.prove_case(())
+    assert results["I1"] == results["I5"] == results["I6"] == "counterexample"
+
+
 def test_heating_past_the_surface_cut_breaks_i7(monkeypatch):
     def in_heating(self, lever_down):
         if not lever_down:
