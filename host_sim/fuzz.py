@@ -6,7 +6,7 @@ family, mains 0.75-1.15 x rated, 5-40 C room, the element within its tolerance, 
 bread's emissivity and the thermopiles' accuracy within theirs), one to six batches of any preset,
 frozen or not, any shade and thickness, the same bread in both slots, another bread in
 slot 2 or slot 2 empty, back to back or apart, and up to three faults of any kind at any time
-(the double fault of FUSE.md excepted: that is the hardware's), run with the student's
+(the triple fault of FUSE.md excepted: that is the hardware's), run with the student's
 model or, without --model, with one of the built-in adversaries or the shipped model.
 Drawing scenarios rather than state-machine steps means every case, and so every
 counterexample, is a TOML file `toastguard sim` replays exactly.
@@ -14,11 +14,17 @@ counterexample, is a TOML file `toastguard sim` replays exactly.
 Safety (any hazard or invariant violation: exit 3, the shrunk case saved) is reported
 apart from the model's own failures (burnt or under-toasted batches), which are the
 student's to fix, not a safety problem.
+
+Ctrl-C stops every worker after its current case (the workers ignore SIGINT; the parent
+tells them), and `campaign` raises Interrupted carrying what they had done, for the report.
 """
 
+import contextlib
 import math
 import os
 import queue as queue_module
+import signal
+import threading
 import time
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -54,6 +60,20 @@ FUZZ_SETTINGS = settings(max_examples=20000, deadline=None, derandomize=False, r
 
 class Violation(Exception):
     """A case broke a safety invariant or reached a hazard threshold."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the campaign: what it had done by then, kept for the report. A
+    KeyboardInterrupt, so a caller that does not look for it still stops as on Ctrl-C."""
+
+    def __init__(self, stats, failures, seconds):
+        super().__init__("interrupted after %d cases" % stats.cases)
+        self.stats, self.failures, self.seconds = stats, failures, seconds
+
+
+class _Stop(KeyboardInterrupt):
+    """Ends a worker's Hypothesis run between cases. Hypothesis lets a KeyboardInterrupt
+    through as it is: no shrinking, nothing saved to the example database."""
 
 
 # --- what a case is -------------------------------------------------------------------
@@ -223,8 +243,9 @@ def _per_case(spec):
     return spec is not None and (spec.startswith("adversarial:") or spec == models.STAND_IN)
 
 
-def worker(job, examples, seed, model_spec, database_dir, progress):
-    """Run `examples` cases; (Stats, shrunk counterexample TOML or None, its reasons)."""
+def worker(job, examples, seed, model_spec, database_dir, progress, stop):
+    """Run `examples` cases, or fewer once `stop` is set (checked before each case);
+    (Stats, shrunk counterexample TOML or None, its reasons)."""
     loaded = {}
     stats = Stats()
     counter = _Counter(progress)
@@ -235,6 +256,8 @@ def worker(job, examples, seed, model_spec, database_dir, progress):
     @hypothesis_seed(seed * 1009 + job)
     @given(sc=cases(model_spec))
     def check(sc):
+        if stop.is_set():
+            raise _Stop
         shrinking = state["shrink_until"] is not None
         if shrinking and time.monotonic() > state["shrink_until"] and sc.to_toml() not in state["seen"]:
             return  # budget spent: only cases already seen failing still fail (Hypothesis replays its smallest)
@@ -254,6 +277,8 @@ def worker(job, examples, seed, model_spec, database_dir, progress):
         check()
     except Violation:
         pass  # Hypothesis replays the shrunk case last, so `state` holds it
+    except _Stop:
+        pass  # stopped: `state` holds the smallest failing case so far, if any
     counter.flush()
     return stats, state["failed"], state["reasons"]
 
@@ -289,21 +314,51 @@ def shares(examples, jobs):
 
 
 def campaign(examples, model_spec=None, jobs=1, seed=0, on_progress=None, database=True):
-    """Run the campaign; (Stats, counterexample TOMLs with reasons, seconds)."""
+    """Run the campaign; (Stats, counterexample TOMLs with reasons, seconds). Ctrl-C
+    (SIGINT) stops every worker after its current case and raises Interrupted with what
+    they had done."""
     db = database_dir(model_spec) if database else None
     t0 = time.perf_counter()
     parts = shares(examples, jobs)
-    if jobs == 1:
-        outputs = [worker(0, parts[0], seed, model_spec, db, _Direct(on_progress))]
-    else:
-        outputs = _in_processes(parts, seed, model_spec, db, on_progress)
+    with _CtrlC() as ctrl_c:
+        if jobs == 1:
+            outputs = [worker(0, parts[0], seed, model_spec, db, _Direct(on_progress), ctrl_c)]
+        else:
+            outputs = _in_processes(parts, seed, model_spec, db, on_progress, ctrl_c)
     stats = Stats()
     failures = []
     for part_stats, failed, reasons in outputs:
         stats.merge(part_stats)
         if failed is not None:
             failures.append((failed, reasons))
+    if ctrl_c.is_set():
+        raise Interrupted(stats, failures, time.perf_counter() - t0)
     return stats, failures, time.perf_counter() - t0
+
+
+class _CtrlC:
+    """While a campaign runs, SIGINT only sets a flag, read between cases and between
+    progress reads: a KeyboardInterrupt raised mid-case, or mid-call to the manager
+    process, would leave the stats half-added or the manager's connection broken."""
+
+    def __init__(self):
+        self.requested = False
+        self.installed = _in_main_thread()
+
+    def __enter__(self):
+        if self.installed:
+            self.previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def __exit__(self, *exc):
+        if self.installed:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def _request(self, signum, frame):
+        self.requested = True
+
+    def is_set(self):
+        return self.requested
 
 
 class _Direct:
@@ -317,17 +372,43 @@ class _Direct:
             self.on_progress(*item)
 
 
-def _in_processes(parts, seed, model_spec, db, on_progress):
+def _in_processes(parts, seed, model_spec, db, on_progress, ctrl_c):
     # spawn, not fork: a forked child inherits the parent's threads' locks (rich's
     # refresh thread, coverage, the manager's) and can hang on them
     context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, ProcessPoolExecutor(len(parts), mp_context=context) as pool:
-        progress = manager.Queue()
-        futures = [pool.submit(worker, i, n, seed, model_spec, db, progress) for i, n in enumerate(parts)]
+    with contextlib.ExitStack() as running:
+        # the processes started here ignore Ctrl-C (the parent stops them); one pressed
+        # in these moments is dropped
+        with _sigint_ignored():
+            manager = running.enter_context(context.Manager())
+            pool = running.enter_context(ProcessPoolExecutor(len(parts), mp_context=context))
+            progress, stop = manager.Queue(), manager.Event()
+            futures = [pool.submit(worker, i, n, seed, model_spec, db, progress, stop) for i, n in enumerate(parts)]
         while not all(f.done() for f in futures):
+            if ctrl_c.is_set():
+                stop.set()
             _drain(progress, on_progress, timeout=0.2)
         _drain(progress, on_progress, timeout=0)
         return [f.result() for f in futures]
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored in this process for a while, and so in the processes it starts
+    meanwhile: a spawned interpreter keeps an inherited SIG_IGN for its whole life."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _in_main_thread():
+    """Only the main thread may set signal handlers (and only it receives signals)."""
+    return threading.current_thread() is threading.main_thread()
 
 
 def _drain(progress, on_progress, timeout):

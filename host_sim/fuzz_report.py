@@ -1,18 +1,23 @@
 """What `toastguard fuzz --report DIR` writes: fuzz-report.md, fuzz.json, two plots and
 the worst model failures as replayable scenario files."""
 
+import io
 import json
 import statistics
 from pathlib import Path
 
+from host_sim import outputs
 from host_sim.fuzz import UNDER_TOASTED_BY
 
 
-def summary(stats, failures, seconds, examples, jobs, seed, model_spec):
+def summary(stats, failures, seconds, examples, jobs, seed, model_spec, interrupted=False):
+    """The campaign's figures; `interrupted`: Ctrl-C stopped it after `stats.cases` of
+    `examples` cases, and every figure covers only those."""
     errors = stats.errors
     return {
         "model": model_spec or "every adversary and the shipped model",
         "examples": examples, "cases": stats.cases, "cycles": stats.cycles, "jobs": jobs, "seed": seed,
+        "interrupted": interrupted,
         "seconds": round(seconds, 1),
         "cases_per_s": round(stats.cases / seconds, 1) if seconds else None,
         "cycles_per_s": round(stats.cycles / seconds, 1) if seconds else None,
@@ -35,16 +40,17 @@ def summary(stats, failures, seconds, examples, jobs, seed, model_spec):
 
 
 def write(out_dir, data, stats):
+    """Write the report into out_dir (made if missing), every file atomically."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "fuzz.json").write_text(json.dumps(data, indent=2) + "\n")
+    outputs.write_text(out / "fuzz.json", json.dumps(data, indent=2) + "\n")
     worst_files = []
     for i, (_, error, toml) in enumerate(stats.worst, 1):
         path = out / ("worst-model-%d.toml" % i)
-        path.write_text("# the model's %d. worst batch in this campaign: dE off by %+.1f\n%s" % (i, error, toml))
+        outputs.write_text(path, "# the model's %d. worst batch in this campaign: dE off by %+.1f\n%s" % (i, error, toml))
         worst_files.append(path.name)
     _plots(out, stats)
-    (out / "fuzz-report.md").write_text(markdown(data, worst_files))
+    outputs.write_text(out / "fuzz-report.md", markdown(data, worst_files))
     return out / "fuzz-report.md"
 
 
@@ -52,19 +58,22 @@ def markdown(d, worst_files):
     q, r = d["model_quality"], d["guard_reaction"]
     safety = "no violation" if not d["safety"]["violations"] else "**%d violation(s)**: %s" % (
         d["safety"]["violations"], "; ".join(", ".join(c["reasons"]) for c in d["safety"]["counterexamples"]))
-    lines = ["# toastguard fuzz campaign", "",
-             "Model: %s. %d cases (%d toast cycles, %.1f simulated hours) in %.1f s on %d process(es), seed %d:"
-             " %.1f cases/s, %.1f cycles/s." % (d["model"], d["cases"], d["cycles"], d["simulated_hours"],
-                                                d["seconds"], d["jobs"], d["seed"], d["cases_per_s"] or 0,
-                                                d["cycles_per_s"] or 0), "",
-             "## Safety (the guard's job)", "", "Result: %s." % safety, "",
-             "| guard reaction | worst over the campaign |", "|---|---|",
-             "| extra ticks with the heater on after a reading out of range or at the cut-off | %d |" % r["worst_extra_ticks"],
-             "| cut-off trips | %d |" % r["cutoff_trips"],
-             "| chamber overshoot above the cut-off after a trip | %s |" % (
-                 "—" if r["worst_overshoot_c"] is None else "%.2f C" % r["worst_overshoot_c"]),
-             "", "Which layer acted how often (events over all cases):", "",
-             "| layer | events |", "|---|---|"]
+    lines = ["# toastguard fuzz campaign", ""]
+    if d["interrupted"]:
+        lines += ["**Interrupted** (Ctrl-C) after %d of %d cases: everything below covers only those,"
+                  " and a counterexample found may not be fully shrunk." % (d["cases"], d["examples"]), ""]
+    lines += ["Model: %s. %d cases (%d toast cycles, %.1f simulated hours) in %.1f s on %d process(es), seed %d:"
+              " %.1f cases/s, %.1f cycles/s." % (d["model"], d["cases"], d["cycles"], d["simulated_hours"],
+                                                 d["seconds"], d["jobs"], d["seed"], d["cases_per_s"] or 0,
+                                                 d["cycles_per_s"] or 0), "",
+              "## Safety (the guard's job)", "", "Result: %s." % safety, "",
+              "| guard reaction | worst over the campaign |", "|---|---|",
+              "| extra ticks with the heater on after a reading out of range or at the cut-off | %d |" % r["worst_extra_ticks"],
+              "| cut-off trips | %d |" % r["cutoff_trips"],
+              "| chamber overshoot above the cut-off after a trip | %s |" % (
+                  "—" if r["worst_overshoot_c"] is None else "%.2f C" % r["worst_overshoot_c"]),
+              "", "Which layer acted how often (events over all cases):", "",
+              "| layer | events |", "|---|---|"]
     lines += ["| %s | %d |" % kv for kv in d["layers"].items()]
     lines += ["", "![guard layers](guard_layers.png)", "",
               "## The model (the student's job)", "",
@@ -97,15 +106,20 @@ def _plots(out, stats):
     ax.set_xlabel("dE achieved - dE asked (6 per shade)")
     ax.set_ylabel("batches")
     ax.set_title("browning error over the campaign")
-    fig.tight_layout()
-    fig.savefig(out / "delta_e_error.png", dpi=100)
-    plt.close(fig)
+    _save(fig, out / "delta_e_error.png")
     fig, ax = plt.subplots(figsize=(8, 4))
     names = sorted(stats.layers, key=lambda k: -stats.layers[k])
     ax.barh(names or ["(none)"], [stats.layers[n] for n in names] or [0])
     ax.invert_yaxis()
     ax.set_xlabel("events")
     ax.set_title("which guard layer acted")
+    _save(fig, out / "guard_layers.png")
+
+
+def _save(fig, path):
+    import matplotlib.pyplot as plt
     fig.tight_layout()
-    fig.savefig(out / "guard_layers.png", dpi=100)
+    png = io.BytesIO()
+    fig.savefig(png, dpi=100, format="png")
     plt.close(fig)
+    outputs.write_bytes(path, png.getvalue())

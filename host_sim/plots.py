@@ -1,7 +1,12 @@
 """Plot a simulation trace: temperatures, heater, browning."""
 
+import io
+
+from host_sim import outputs
+
 
 def plot_trace(trace, result, out_path):
+    """Write the plot as a PNG to out_path, atomically."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -17,7 +22,8 @@ def plot_trace(trace, result, out_path):
     ax_t.axhline(result["limits"]["cutoff_c"], color="red", linestyle="--", linewidth=0.8, label="cut-off")
     ax_t.set_ylabel("temperature (C)")
     ax_t.legend(loc="upper left", fontsize=8)
-    ax_t.set_title("%s  (hazard: %s)" % (result["scenario"], result["hazard"]))
+    # the scenario's name is the user's text: never mathtext
+    ax_t.set_title("%s  (hazard: %s)" % (result["scenario"], result["hazard"]), parse_math=False)
     ax_h.step(t, col(1), where="post", label="heater command")
     ax_h.step(t, col(2), where="post", label="element powered", linestyle="--")
     ax_h.set_ylabel("heater")
@@ -31,5 +37,7 @@ def plot_trace(trace, result, out_path):
     ax_e.set_xlabel("time (s)")
     ax_e.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(out_path, dpi=100)
+    png = io.BytesIO()
+    fig.savefig(png, dpi=100, format="png")
     plt.close(fig)
+    outputs.write_bytes(out_path, png.getvalue())

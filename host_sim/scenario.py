@@ -1,9 +1,16 @@
 """Scenario TOML files (docs/INTERFACES.md): loaded once, every key checked, bounds enforced.
 
-Anything wrong raises ScenarioError with one line naming the file, the key and why.
+Anything wrong raises ScenarioError with one line naming the file, the key and why. The
+file itself is bounded too (its size, its text, its nesting, its lists, its strings): a bad
+file costs that one line, never a hang or a traceback.
 """
 
+import codecs
+import os
+import reprlib
+import stat
 import tomllib
+import unicodedata
 from pathlib import Path
 
 from host_sim.bread import PRESET_NAMES
@@ -51,6 +58,21 @@ THICKNESS_MM = (10.0, 30.0)  # the slot and the caps are rated for 10-30 mm slic
 START_AFTER_S = (0.0, 3600.0)
 FAULT_AT_S = (0.0, 36000.0)
 MAX_BATCHES = 20
+# Bounds on the file itself, so a hostile or mistaken file costs a line, not a hang or a
+# traceback. The shipped scenarios are ~0.5 KiB and one with MAX_BATCHES batches and
+# MAX_FAULTS faults, all keys spelt out, ~10 KiB: 64 KiB leaves room for comments.
+MAX_BYTES = 64 * 1024
+# Each of the 22 kinds twice (once per slot, or a transient fault that recurs) fits; the
+# rig scans every fault each 50 ms plant step, so 10,000 inert faults took ~30 min.
+MAX_FAULTS = 50
+# The schema's deepest value: the top table, [[batch]], a batch, its slot2 = { ... }.
+MAX_DEPTH = 4
+NAME_MAX = 80  # the CLI's table title and the plot titles show it on one line
+PATH_MAX = 4096  # [model] path: Linux's PATH_MAX
+BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SHOWN = reprlib.Repr()  # a value quoted in a message: bounded, escaped, one line
+_SHOWN.maxstring = _SHOWN.maxother = 40
+_SHOWN.maxlevel = 2
 
 
 class ScenarioError(ValueError):
@@ -166,15 +188,12 @@ def _q(s):
 def load(path):
     """Read and validate a scenario file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("%s: no such file" % path) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError("%s: cannot read: %s" % (path, e)) from None
+    text = read_text(path, MAX_BYTES, "a scenario file", ScenarioError)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ScenarioError("%s: invalid TOML: arrays or tables nested too deeply" % path) from None
+    except ValueError as e:  # TOMLDecodeError, or an integer too long for int()
         raise ScenarioError("%s: invalid TOML: %s" % (path, e)) from None
     try:
         return parse(data)
@@ -182,23 +201,61 @@ def load(path):
         raise ScenarioError("%s: %s" % (path, e)) from None
 
 
+def read_text(path, max_bytes, what, error):
+    """The UTF-8 text of a regular file of at most `max_bytes` (`what` it is, for the
+    message); anything else raises `error` with one line naming the file and why. Also
+    model/extra.py's reader."""
+    try:
+        # stat before opening: opening a FIFO blocks, and a device may act on open
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise error("%s: cannot read: not a regular file" % path)
+        with open(path, "rb") as f:
+            raw = f.read(max_bytes + 1)  # the size can change after stat
+    except FileNotFoundError:
+        raise error("%s: no such file" % path) from None
+    except OSError as e:
+        raise error("%s: cannot read: %s" % (path, e.strerror)) from None
+    if len(raw) > max_bytes:
+        raise error("%s: cannot read: larger than %d KiB, the bound for %s" % (path, max_bytes // 1024, what))
+    return _decode(path, raw, error)
+
+
+def _decode(path, raw, error):
+    if raw.startswith(BOMS):
+        raise error("%s: cannot read: it starts with a byte-order mark; save it as UTF-8 without one" % path)
+    if b"\0" in raw:
+        raise error("%s: cannot read: a NUL byte on line %d (not a text file)"
+                    % (path, _line_of(raw, raw.index(b"\0"))))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise error("%s: cannot read: not UTF-8 (byte 0x%02x on line %d)"
+                    % (path, raw[e.start], _line_of(raw, e.start))) from None
+
+
+def _line_of(raw, offset):
+    return raw.count(b"\n", 0, offset) + 1
+
+
 def parse(data):
     """Validate a scenario already parsed from TOML (a dict)."""
+    depth = _depth(data)
+    if depth > MAX_DEPTH:
+        raise ScenarioError("arrays and tables nested %d deep; a scenario nests at most %d "
+                            "(the top table, [[batch]], a batch, its slot2 = { ... })" % (depth, MAX_DEPTH))
     _no_unknown(data, ("name", "seed", "toaster", "batch", "fault", "model"), "")
     name = _string(data, "name", "", required=True)
     seed = _int(data, "seed", "", 0, 2 ** 32 - 1, default=0)
     toaster = _toaster(_table(data, "toaster"))
-    batches = [_batch(b, "batch[%d]." % i) for i, b in enumerate(_array(data, "batch"))]
+    batches = [_batch(b, "batch[%d]." % i) for i, b in enumerate(_array(data, "batch", MAX_BATCHES))]
     if not batches:
         raise ScenarioError("key 'batch': at least one [[batch]] is needed")
-    if len(batches) > MAX_BATCHES:
-        raise ScenarioError("key 'batch': at most %d batches" % MAX_BATCHES)
-    faults = [_fault(f, "fault[%d]." % i) for i, f in enumerate(_array(data, "fault"))]
+    faults = [_fault(f, "fault[%d]." % i) for i, f in enumerate(_array(data, "fault", MAX_FAULTS))]
     model = None
     if "model" in data:
         m = _table(data, "model")
         _no_unknown(m, ("path",), "model.")
-        model = _string(m, "path", "model.", required=True)
+        model = _string(m, "path", "model.", required=True, most=PATH_MAX)
     return Scenario(name, seed, toaster, batches, faults, model)
 
 
@@ -235,8 +292,8 @@ def _batch(b, where):
             _no_unknown(value, SLOT_KEYS, where + "slot2.")
             slot2 = _slot(value, where + "slot2.")
         else:
-            raise ScenarioError("key '%sslot2': must be \"empty\" or a table of %s, got %r"
-                                % (where, ", ".join(SLOT_KEYS), value))
+            raise ScenarioError("key '%sslot2': must be \"empty\" or a table of %s, got %s"
+                                % (where, ", ".join(SLOT_KEYS), _SHOWN.repr(value)))
     return Batch(first.bread, first.frozen, shade, first.thickness_mm, start_after, slot2)
 
 
@@ -271,10 +328,24 @@ def _fault(f, where):
     return Fault(kind, at_s, duration, slot, severity)
 
 
+def _depth(value):
+    """How deeply arrays and tables nest in `value` (a scalar: 0); a loop, not recursion,
+    whatever the parser handed over."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _no_unknown(table, known, where):
     for key in table:
         if key not in known:
-            raise ScenarioError("key '%s%s': unknown (expected one of %s)" % (where, key, ", ".join(known)))
+            shown = _SHOWN.repr(key)[1:-1]  # escaped and shortened, without repr's quotes
+            raise ScenarioError("key '%s%s': unknown (expected one of %s)" % (where, shown, ", ".join(known)))
 
 
 def _table(data, key):
@@ -284,48 +355,62 @@ def _table(data, key):
     return value
 
 
-def _array(data, key):
+def _array(data, key, most):
     value = data.get(key, [])
     if not isinstance(value, list):
         raise ScenarioError("key '%s': must be an array of tables ([[%s]])" % (key, key))
+    if len(value) > most:
+        raise ScenarioError("key '%s': %d entries, at most %d" % (key, len(value), most))
     return value
 
 
-def _string(t, key, where, required=False, default=None):
+def _string(t, key, where, required=False, default=None, most=NAME_MAX):
     if key not in t:
         if required:
             raise ScenarioError("key '%s%s': missing" % (where, key))
         return default
     value = t[key]
     if not isinstance(value, str) or not value:
-        raise ScenarioError("key '%s%s': must be a non-empty string, got %r" % (where, key, value))
+        raise ScenarioError("key '%s%s': must be a non-empty string, got %s" % (where, key, _SHOWN.repr(value)))
+    if len(value) > most:
+        raise ScenarioError("key '%s%s': %d characters, at most %d" % (where, key, len(value), most))
+    for ch in value:
+        # names are shown as one line of plain text; control, format (e.g. bidi
+        # overrides) and line-separator characters would change what is shown
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            raise ScenarioError("key '%s%s': character U+%04X is not allowed (no control or format characters)"
+                                % (where, key, ord(ch)))
     return value
 
 
 def _bool(t, key, where, default):
     value = t.get(key, default)
     if not isinstance(value, bool):
-        raise ScenarioError("key '%s%s': must be true or false, got %r" % (where, key, value))
+        raise ScenarioError("key '%s%s': must be true or false, got %s" % (where, key, _SHOWN.repr(value)))
     return value
 
 
 def _int(t, key, where, lo, hi, default):
     value = t.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError("key '%s%s': must be an integer, got %r" % (where, key, value))
+        raise ScenarioError("key '%s%s': must be an integer, got %s" % (where, key, _SHOWN.repr(value)))
     if not lo <= value <= hi:
-        raise ScenarioError("key '%s%s': %d is outside %d-%d" % (where, key, value, lo, hi))
+        raise ScenarioError("key '%s%s': %s is outside %d-%d" % (where, key, _number(value), lo, hi))
     return value
 
 
 def _float(t, key, where, lo, hi):
     value = t[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScenarioError("key '%s%s': must be a number, got %r" % (where, key, value))
-    value = float(value)
-    if not lo <= value <= hi:  # also refuses nan
-        raise ScenarioError("key '%s%s': %g is outside %g-%g" % (where, key, value, lo, hi))
-    return value
+        raise ScenarioError("key '%s%s': must be a number, got %s" % (where, key, _SHOWN.repr(value)))
+    if not lo <= value <= hi:  # also refuses nan; compared before float() can overflow
+        raise ScenarioError("key '%s%s': %s is outside %g-%g" % (where, key, _number(value), lo, hi))
+    return float(value)
+
+
+def _number(value):
+    """A number for a message: floats as %g, integers (of up to 4300 digits) shortened."""
+    return "%g" % value if isinstance(value, float) else _SHOWN.repr(value)
 
 
 def beyond_software(kinds):

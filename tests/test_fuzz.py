@@ -2,12 +2,18 @@
 `toastguard sim` replays exactly."""
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import seed as hypothesis_seed
 
-from host_sim import fuzz, scenario
+from host_sim import fuzz, fuzz_report, scenario
 from host_sim.cli import main
 from safety import guard
 
@@ -87,3 +93,58 @@ def test_bad_input_is_one_line(argv, says, capsys):
     assert main(["fuzz"] + argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and says in err
+
+
+def test_ctrl_c_stops_the_campaign_and_keeps_what_it_did(tmp_path, monkeypatch):
+    monkeypatch.setattr(fuzz, "PROGRESS_EVERY", 3)
+    before = signal.getsignal(signal.SIGINT)
+
+    def on_progress(cases, violations):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the terminal sends it
+
+    with pytest.raises(fuzz.Interrupted) as caught:
+        fuzz.campaign(1000, "adversarial:zero", jobs=1, seed=1, on_progress=on_progress, database=False)
+    stop = caught.value
+    assert stop.stats.cases == 3 and stop.stats.cycles >= 3 and stop.failures == []  # no case begun after
+    assert signal.getsignal(signal.SIGINT) is before
+    data = fuzz_report.summary(stop.stats, stop.failures, stop.seconds, 1000, 1, 1, "adversarial:zero",
+                               interrupted=True)
+    report = fuzz_report.write(tmp_path / "rep", data, stop.stats)
+    kept = json.loads((tmp_path / "rep" / "fuzz.json").read_text())
+    assert kept["interrupted"] is True and kept["cases"] == 3 and kept["examples"] == 1000
+    assert "**Interrupted** (Ctrl-C) after 3 of 1000 cases" in report.read_text()
+
+
+def test_a_campaign_runs_outside_the_main_thread():
+    done = []  # signals reach only the main thread: there a campaign leaves them alone
+    thread = threading.Thread(target=lambda: done.append(fuzz.campaign(2, jobs=1, seed=7, database=False)))
+    thread.start()
+    thread.join(60)
+    assert done[0][0].cases == 2
+
+
+CAMPAIGN = """
+from host_sim import fuzz
+try:
+    fuzz.campaign(100000, "adversarial:zero", jobs=2, seed=1, database=False,
+                  on_progress=lambda cases, violations: print(cases, flush=True))
+except fuzz.Interrupted as stop:
+    print("interrupted after %d cases" % stop.stats.cases)
+"""
+
+
+def test_ctrl_c_in_a_terminal_stops_the_workers_quietly(tmp_path):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it: the workers
+    ignore it and the parent stops them after their current case; no traceback."""
+    proc = subprocess.Popen([sys.executable, "-c", CAMPAIGN], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        progress = proc.stdout.readline()  # the workers are running cases
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert progress.strip().isdigit(), progress + err
+    assert proc.returncode == 0 and err == "", err
+    assert int(re.search(r"interrupted after (\d+) cases", out).group(1)) >= fuzz.PROGRESS_EVERY
