@@ -3,15 +3,21 @@ every batch (to the batch log and the host), the log on request, the user's feed
 
 Nothing here reaches the heater: the host's messages can rate a batch (which moves the
 model's shade offset within +-1 shade) or read the log. Sensor frames (S) are accepted
-only by the HIL loop; anywhere else they, and any board-to-host kind, are refused.
+only by the HIL loop (take_frame); anywhere else they, and any board-to-host kind, are
+refused.
 """
 
 from firmware import protocol
 from firmware.hw.base import ticks_diff
+from safety import limits
 from safety.guard import EV_START, HEATING
 
 LOG_PULL_MAX = 64  # records per L request (the ring holds no more)
 PRESS_SETTLE_MS = 3000  # the verdict is the number of presses with no gap this long
+# A HIL frame's time must move on from the last frame's by 1 ms up to this: a longer gap
+# is one the board's own loop cannot take without its watchdog resetting it.
+MAX_FRAME_STEP_MS = limits.WATCHDOG_MS
+NO_FRAME = -1  # the frame clock before the first HIL frame of this boot
 
 
 class HostPort:
@@ -24,10 +30,28 @@ class HostPort:
         self.was_heating = False
         self.last_press_ms = 0
         self.hil = False
+        self.frame_t = NO_FRAME  # the time of the last HIL frame taken
 
     def hello(self, hil):
+        """The session's number and the nonce of the Ping that opened it, and the frame
+        clock a HIL host continues from (a new session never winds it back)."""
         self.hil = hil
-        self.link.send("H", {"v": 1, "hil": 1 if hil else 0, "batches": self.log.count})
+        inbox = self.link.inbox
+        self.link.send("H", {"v": protocol.VERSION, "hil": 1 if hil else 0, "batches": self.log.count,
+                             "ses": inbox.session, "nonce": inbox.nonce, "t": self.frame_t})
+
+    def take_frame(self, payload):
+        """A HIL sensor frame's fields, or Reject: any field out of bounds ("payload"), or
+        a time that runs backwards, stands still or leaps ("time"). A refused frame is
+        not ticked: the guard never steps on it."""
+        from firmware.hw.hil import parse_frame
+        frame = parse_frame(payload)
+        if self.frame_t != NO_FRAME:
+            step = ticks_diff(frame["t"], self.frame_t)
+            if step < 1 or step > MAX_FRAME_STEP_MS:
+                raise protocol.Reject("time")
+        self.frame_t = frame["t"]
+        return frame
 
     def handle(self, kind, payload):
         try:

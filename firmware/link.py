@@ -4,8 +4,12 @@
 Input is cut into lines here with fixed bounds: a line longer than MAX_LINE is dropped to
 its newline (counted "oversized"), at most MAX_LINES_PER_POLL lines are taken per call
 and the rest of that burst is dropped (counted "flood"), so no input can hold up the
-control loop or grow memory.
+control loop or grow memory. Session numbers (protocol.Inbox) come from `random`, which
+MicroPython's rp2 port seeds at boot from the RP2040's ring oscillator, so they differ
+across resets too.
 """
+
+import random
 
 from firmware import protocol
 
@@ -18,11 +22,15 @@ except ImportError:
 MAX_LINES_PER_POLL = const(8)  # a HIL frame and a few host requests per 100 ms tick
 
 
+def draw_session():
+    return random.getrandbits(30)
+
+
 class Link:
-    def __init__(self, serial):
+    def __init__(self, serial, draw=draw_session):
         self.serial = serial
         self.seq = 0
-        self.inbox = protocol.Inbox()
+        self.inbox = protocol.Inbox(draw)
         self._buf = b""
         self._skipping = False  # inside an oversized line: drop up to its newline
 

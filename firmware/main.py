@@ -34,9 +34,6 @@ from firmware import selftest  # noqa: E402
 IMAGE_MANIFEST = "firmware/image.json"
 MODEL_DIR = "firmware"  # relative to / (the working directory at boot)
 BATCH_LOG = "batchlog.bin"
-# The MLX90614's first readings after power-on are not valid until its filters have
-# run (SMBus application note), and the ADS1115's first conversion takes 8 ms.
-SENSOR_SETTLE_MS = 1000
 
 
 def exists(path):
@@ -68,7 +65,7 @@ def service_mode():
     adc = board.read_adc()
     print("service mode: heater off, no loop; thermistor %s (%d counts), mains %d per-mille"
           % (shown_dc(checks.reading_dc(adc), "open/short"), adc, board.supply_pm()))
-    time.sleep_ms(SENSOR_SETTLE_MS)
+    time.sleep_ms(selftest.SENSOR_SETTLE_MS)
     sensors = board.sensors
     slots = ["slot %d %s (die %s)" % (slot + 1, shown_dc(sensor.object_dc(), "no answer"),
                                       shown_dc(sensor.die_dc(), "no answer"))
@@ -116,10 +113,7 @@ def run():
         problem = selftest.thermistor(board.read_adc, checks.reading_dc)
         if problem:
             halt([problem], board)
-        sensors = board.sensors
-        for p in selftest.surface(sensors.thermopiles, sensors.tab.tab_counts, surface.plausible,
-                                  checks.reading_dc):
-            board.log("self-test: %s; %s" % (p, selftest.SURFACE_DEGRADED))
+        selftest.log_surface(board, surface.plausible, checks.reading_dc)
     model, error = None, None
     try:
         model = model_pico.load(MODEL_DIR, exists)
@@ -165,22 +159,18 @@ def wait_frame(link, port, board):
     """The next valid sensor frame; other host messages are served meanwhile, invalid
     frames refused (counted)."""
     from firmware import protocol
-    from firmware.hw.hil import parse_frame
     while True:
         frame = None
         for kind, payload in link.poll():
             if kind != "S":
                 port.handle(kind, payload)
-                continue
-            try:
-                parsed = parse_frame(payload)
-            except protocol.Reject as e:
-                link.reject(e.reason)
-                continue
-            if frame is None:
-                frame = parsed
-            else:
+            elif frame is not None:
                 link.reject("flood")  # the host sends one frame per answer
+            else:
+                try:
+                    frame = port.take_frame(payload)  # its time, too, against the last frame's
+                except protocol.Reject as e:
+                    link.reject(e.reason)
         if frame is not None:
             return frame
         board.feed_watchdog()

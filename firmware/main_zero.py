@@ -32,10 +32,7 @@ def load_model(path):
 def run(board, model_path=MODEL_PATH, ticks=None):
     """Run the loop on `board`; `ticks` bounds it (None: forever)."""
     model, error = load_model(model_path)
-    sensors = board.sensors
-    for problem in selftest.surface(sensors.thermopiles, sensors.tab.tab_counts, surface.plausible,
-                                    checks.reading_dc):
-        board.log("self-test: %s; %s" % (problem, selftest.SURFACE_DEGRADED))
+    selftest.log_surface(board, surface.plausible, checks.reading_dc)
     ctl = Controller(board, model, error)
     deadline = board.ticks_ms()
     n = 0

@@ -2,9 +2,9 @@
 
 A message is one line of at most MAX_LINE bytes:
 
-    TG1 <kind> <seq> <payload>*<crc32 as 8 hex digits>\\n
+    TG2 <kind> <seq> <payload>*<crc32 as 8 hex digits>\\n
 
-`TG1` names protocol version 1; kind is one capital letter; seq counts the sender's
+`TG2` names protocol version 2; kind is one capital letter; seq counts the sender's
 messages; the CRC-32 covers everything before the `*`. Payloads of key=value kinds are
 space-separated tokens; M (a log message) carries free text. Decoding never raises
 anything but Reject, whose `reason` is one of REASONS, so a bad line is counted, never
@@ -19,14 +19,18 @@ except ImportError:
     def const(x):  # type: ignore[misc]  # CPython stand-in for the MicroPython built-in
         return x
 
-MAGIC = "TG1"
+MAGIC = "TG2"
+VERSION = const(2)  # the magic's number, announced in the board's hello
 MAX_LINE = const(256)  # bytes, newline included: one USB full-speed packet x4, one screen line
 MAX_SEQ = const(1 << 30)
+SESSION_MAX = const(0x3FFFFFFF)  # session numbers and nonces: 1..2^30-1, small integers on the board
+OPEN = "P"  # the host kind that opens a session
+SESSION_KEY = "ses"  # every other host line carries the session's number under this key
 FREE_TEXT = "M"
 KINDS = "HTMBZAFLPS"  # board: Hello Telemetry Message Batch-record Z-end Answer;
 # host: Feedback Log-pull Ping Sensor-frame (HIL only)
 REASONS = ("oversized", "encoding", "framing", "crc", "version", "kind", "seq", "payload",
-           "replay", "flood", "not_allowed")
+           "replay", "flood", "not_allowed", "session", "time")
 
 
 class Reject(Exception):
@@ -130,28 +134,56 @@ def int_field(payload, key, lo, hi):
 
 
 class Inbox:
-    """Accepts host lines in order: rejects replays (a seq not above the last accepted; a
-    Ping with seq 0 starts a new session), counts every rejection by reason."""
+    """Accepts the host's lines of the current session, in order, and counts every
+    rejection by reason.
 
-    def __init__(self):
-        self.last_seq = -1
+    A Ping (P) opens a session: draw() picks its number, the board's hello announces it
+    with the Ping's nonce, and every other host line must carry it (`ses`), so no line of
+    an earlier session is taken again, whoever opens the next one (`session`). Within a
+    session a seq not above the last accepted one is a replay (`replay`). The board's
+    own kinds, free text among them, are never taken from the host (`not_allowed`).
+    """
+
+    def __init__(self, draw):
+        self.draw = draw  # () -> a random integer in 0..SESSION_MAX
+        self.session = 0  # none yet: the boot session follows
         self.accepted = 0
         self.rejected = {}
+        self.new_session(-1, 0)
 
     def take(self, line):
         """(kind, payload) of an acceptable line, or None (counted)."""
         try:
             kind, seq, payload = decode(line)
-            if kind == "P" and seq == 0:
-                self.last_seq = -1
-            if seq <= self.last_seq:
-                raise Reject("replay")
+            if kind == OPEN:
+                self.new_session(seq, int_field(payload, "nonce", 1, SESSION_MAX))
+            elif kind == FREE_TEXT:
+                raise Reject("not_allowed")
+            else:
+                self._in_session(seq, payload)
         except Reject as e:
             self.count(e.reason)
             return None
-        self.last_seq = seq
         self.accepted += 1
         return kind, payload
+
+    def new_session(self, seq, nonce):
+        """A new session, opened by a Ping with this seq and nonce (0: the boot session),
+        numbered unlike the one before (a repeat draw is moved on)."""
+        session = self.draw()
+        if session == 0 or session == self.session:
+            session = self.session % SESSION_MAX + 1
+        self.session = session
+        self.session_text = "%d" % session  # what the host's `ses` must read: no allocation per line
+        self.nonce = nonce
+        self.last_seq = seq
+
+    def _in_session(self, seq, payload):
+        if payload.pop(SESSION_KEY, None) != self.session_text:
+            raise Reject("session")
+        if seq <= self.last_seq:
+            raise Reject("replay")
+        self.last_seq = seq
 
     def count(self, reason):
         self.rejected[reason] = self.rejected.get(reason, 0) + 1

@@ -20,6 +20,9 @@ THERMISTOR_SAMPLES = const(8)
 # Back-to-back readings of a still chamber differ only by ADC noise (< 0.5 C after
 # oversampling); a loose joint or interference moves them more.
 THERMISTOR_SPREAD_DC = const(20)
+# The MLX90614's first readings after power-on are not valid until its filters have
+# run (SMBus application note), and the ADS1115's first conversion takes 8 ms.
+SENSOR_SETTLE_MS = const(1000)
 MODEL_PREFIX = "firmware/toast_model"  # the model has its own check and a fallback
 SURFACE_DEGRADED = "every batch runs degraded until both thermopiles pass the reference check"
 
@@ -91,6 +94,13 @@ def thermistor(read_adc, reading_dc):
     if hi - lo > THERMISTOR_SPREAD_DC:
         return "thermistor unsteady: readings spread %d.%d C" % ((hi - lo) // 10, (hi - lo) % 10)
     return None
+
+
+def log_surface(board, plausible, reading_dc):
+    """Log each problem of the surface sensors at boot: those batches run degraded."""
+    sensors = board.sensors
+    for problem in surface(sensors.thermopiles, sensors.tab.tab_counts, plausible, reading_dc):
+        board.log("self-test: %s; %s" % (problem, SURFACE_DEGRADED))
 
 
 def surface(thermopiles, tab_counts, plausible, reading_dc):

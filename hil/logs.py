@@ -1,5 +1,9 @@
 """`toastguard pull-logs`: the board's batch log (firmware/batchlog.py) as JSON records,
-the format `toastguard train --extra` reads."""
+the format `toastguard train --extra` reads.
+
+A pull that fails part-way raises PartialLog, a LinkError that still carries every
+record that arrived whole, so the caller can write them before it reports the error.
+"""
 
 from firmware import feedback
 from hil.host import LinkError
@@ -8,45 +12,49 @@ from safety.guard import event_names
 PULL_TIMEOUT_S = 20.0
 
 
+class PartialLog(LinkError):
+    """PartialLog(message, records): the pull failed; `records` arrived whole first."""
+
+    def __init__(self, message, records):
+        LinkError.__init__(self, message)
+        self.records = records
+
+
 def pull(link, since=0):
     """The board's batch records from batch number `since`, oldest first."""
-    link.start()
-    link.send("L", {"from": since})
-    records = []
-    while True:
-        kind, payload = _next(link)
-        if kind == "Z":
-            return records
-        if kind == "B" and int(payload.get("n", -1)) >= since:
-            records.append(record(payload))
+    got = {}  # n: record; a batch that ended just before the pull may come twice
+    try:
+        link.start()
+        link.send("L", {"from": since})
+        while True:
+            kind, payload = link.next_of("BZ", PULL_TIMEOUT_S)
+            if kind == "Z":
+                break
+            if payload["n"] >= since:
+                got[payload["n"]] = record(payload)
+    except LinkError as e:
+        raise PartialLog(str(e), _oldest_first(got)) from None
+    records = _oldest_first(got)
+    if len(records) < payload["sent"]:
+        raise PartialLog("%s: %d of the %d batch records the board sent arrived; dropped: %s" % (
+            link.port, len(records), payload["sent"], link.dropped() or "nothing"), records)
+    return records
 
 
-def _next(link):
-    import time
-    deadline = time.monotonic() + PULL_TIMEOUT_S
-    while True:
-        msg = link.receive(deadline)
-        if msg is None:
-            raise LinkError("%s: the batch log did not arrive within %.0f s" % (link.port, PULL_TIMEOUT_S))
-        if msg[0] in ("B", "Z"):
-            return msg
+def _oldest_first(got):
+    return [got[n] for n in sorted(got)]
 
 
 def record(payload):
-    """A B message's payload as the JSON record."""
-    def number(key):
-        value = payload.get(key, "-")
-        return None if value in ("-", "None", "nan") else float(value)
-
-    features = payload.get("x", "-")
+    """A B message's payload (typed by hil.host.parse_payload) as the JSON record."""
     fb = payload.get("fb")
     return {
-        "n": int(payload["n"]),
-        "shade": int(payload.get("sh", 0)),
-        "features": None if features == "-" else [float(v) for v in features.split(",")],
-        "predicted_s": number("p"),
-        "heater_on_s": int(payload.get("on", 0)) / 1000.0,
-        "source": payload.get("src"),
-        "events": event_names(int(payload.get("ev", 0))),
-        "feedback": None if fb is None else feedback.NAMES.get(int(fb)),
+        "n": payload["n"],
+        "shade": payload["sh"],
+        "features": payload["x"],
+        "predicted_s": payload["p"],
+        "heater_on_s": payload["on"] / 1000.0,
+        "source": payload["src"],
+        "events": event_names(payload["ev"]),
+        "feedback": None if fb is None else feedback.NAMES[fb],
     }

@@ -1,5 +1,6 @@
-"""The serial protocol: framing, every rejection reason, bounds, and a Hypothesis fuzz of
-the parser and the line assembler (CPython), with the VM decoding the same lines alike."""
+"""The serial protocol: framing, every rejection reason, bounds, sessions against replay,
+and a Hypothesis fuzz of the parser and the line assembler (CPython), with the VM decoding
+the same lines alike."""
 
 import json
 
@@ -21,7 +22,7 @@ def reason(line):
 
 
 def test_round_trip_and_format():
-    assert GOOD.startswith(b"TG1 S 7 adc=2718 t=100*") and GOOD.endswith(b"\n") and len(GOOD) == 32
+    assert GOOD.startswith(b"TG2 S 7 adc=2718 t=100*") and GOOD.endswith(b"\n") and len(GOOD) == 32
     assert protocol.decode(GOOD) == ("S", 7, {"adc": "2718", "t": "100"})
     assert protocol.decode(protocol.encode("M", 3, "advice 146.38 2")) == ("M", 3, "advice 146.38 2")
     assert protocol.decode(protocol.encode("M", 4, "a*b\nc")) == ("M", 4, "a?b?c")
@@ -41,16 +42,16 @@ def with_crc(body):
     (GOOD[:-2] + b"\n", "framing"),
     (b"TG1 S 7 t=1", "framing"),
     (GOOD.replace(b"2718", b"2719"), "crc"),
-    (with_crc(b"TG1 S 7 t=\xff"), "encoding"),
-    (with_crc(b"TG1 S 7 t=\x01"), "encoding"),
-    (with_crc(b"TG2 S 7 t=1"), "version"),
-    (with_crc(b"TG1 Q 7 t=1"), "kind"),
-    (with_crc(b"TG1 SS 7 t=1"), "kind"),
-    (with_crc(b"TG1 S -7 t=1"), "seq"),
-    (with_crc(b"TG1 S 99999999999 t=1"), "seq"),
-    (with_crc(b"TG1 S 7 t"), "payload"),
-    (with_crc(b"TG1 S 7 =1"), "payload"),
-    (with_crc(b"TG1 S 7 t=1=2"), "payload"),
+    (with_crc(b"TG2 S 7 t=\xff"), "encoding"),
+    (with_crc(b"TG2 S 7 t=\x01"), "encoding"),
+    (with_crc(b"TG1 S 7 t=1"), "version"),
+    (with_crc(b"TG2 Q 7 t=1"), "kind"),
+    (with_crc(b"TG2 SS 7 t=1"), "kind"),
+    (with_crc(b"TG2 S -7 t=1"), "seq"),
+    (with_crc(b"TG2 S 99999999999 t=1"), "seq"),
+    (with_crc(b"TG2 S 7 t"), "payload"),
+    (with_crc(b"TG2 S 7 =1"), "payload"),
+    (with_crc(b"TG2 S 7 t=1=2"), "payload"),
 ])
 def test_every_rejection_names_its_reason(line, why):
     assert reason(line) == why
@@ -64,13 +65,54 @@ def test_int_field_bounds():
             protocol.int_field(p, key, lo, hi)
 
 
-def test_inbox_rejects_replays_until_a_new_session():
-    inbox = protocol.Inbox()
-    assert inbox.take(protocol.encode("S", 5, {})) == ("S", {})
-    assert inbox.take(protocol.encode("S", 5, {})) is None and inbox.rejected == {"replay": 1}
-    assert inbox.take(protocol.encode("S", 4, {})) is None
-    assert inbox.take(protocol.encode("P", 0, {})) == ("P", {})
-    assert inbox.take(protocol.encode("S", 1, {})) == ("S", {}) and inbox.total_rejected() == 2
+def draws(*numbers):
+    """A deterministic Inbox.draw: these numbers, in turn."""
+    it = iter(numbers)
+    return lambda: next(it)
+
+
+def ping(seq, nonce):
+    return protocol.encode("P", seq, {"nonce": nonce})
+
+
+def in_session(kind, seq, session, **payload):
+    return protocol.encode(kind, seq, dict(payload, ses=session))
+
+
+def test_inbox_rejects_replays_within_a_session():
+    inbox = protocol.Inbox(draws(11))
+    assert (inbox.session, inbox.nonce) == (11, 0)  # the boot session, announced in the boot hello
+    assert inbox.take(in_session("S", 5, 11, t=1)) == ("S", {"t": "1"})
+    assert inbox.take(in_session("S", 5, 11)) is None and inbox.rejected == {"replay": 1}
+    assert inbox.take(in_session("S", 4, 11)) is None
+    assert inbox.take(in_session("S", 6, 11)) == ("S", {}) and inbox.total_rejected() == 2
+
+
+def test_a_new_session_never_readmits_an_old_line():
+    inbox = protocol.Inbox(draws(11, 42, 42, 0, 5))
+    old = in_session("S", 1, 11)
+    assert inbox.take(old) == ("S", {})
+    assert inbox.take(ping(0, 777)) == ("P", {"nonce": "777"}) and (inbox.session, inbox.nonce) == (42, 777)
+    assert inbox.take(old) is None and inbox.rejected == {"session": 1}  # seq 1 is fresh here, ses 11 is not
+    assert inbox.take(in_session("S", 1, 42)) == ("S", {})
+    assert inbox.take(ping(0, 778)) is not None and inbox.session == 43  # the same draw again: moved on
+    assert inbox.take(ping(0, 779)) is not None and inbox.session == 44  # 0 is never a session
+    assert inbox.take(in_session("S", 2, 42)) is None
+    assert inbox.take(ping(0, 777)) is not None and inbox.session == 5  # a replayed Ping: yet another session
+    assert inbox.take(in_session("S", 2, 42)) is None and inbox.rejected == {"session": 3}
+
+
+@pytest.mark.parametrize("line, why", [
+    (protocol.encode("S", 1, {}), "session"),  # no session number
+    (protocol.encode("S", 1, {"ses": "011"}), "session"),  # not its text
+    (protocol.encode("P", 0, {}), "payload"),  # a Ping without its nonce
+    (protocol.encode("P", 0, {"nonce": 0}), "payload"),
+    (protocol.encode("P", 0, {"nonce": protocol.SESSION_MAX + 1}), "payload"),
+    (protocol.encode("M", 1, "ses=11"), "not_allowed"),  # free text is the board's
+])
+def test_inbox_refuses_lines_outside_the_session(line, why):
+    inbox = protocol.Inbox(draws(11))
+    assert inbox.take(line) is None and inbox.rejected == {why: 1} and inbox.session == 11
 
 
 class Pipe:
@@ -86,12 +128,18 @@ class Pipe:
 
 
 def test_link_bounds_oversized_lines_and_floods():
-    flood = b"".join(protocol.encode("P", i, {}) for i in range(8, 28))
-    link = Link(Pipe([b"y" * 300, b"y" * 300 + b"\n" + GOOD, flood]))
+    flood = b"".join(in_session("F", i, 9) for i in range(8, 28))
+    good = in_session("S", 7, 9, t=100, adc=2718)
+    link = Link(Pipe([b"y" * 300, b"y" * 300 + b"\n" + good, flood]), draws(9))
     assert link.poll() == []
     assert link.poll() == [("S", {"adc": "2718", "t": "100"})]
     assert len(link.poll()) == MAX_LINES_PER_POLL
     assert link.inbox.rejected == {"oversized": 1, "flood": 20 - MAX_LINES_PER_POLL}
+
+
+def test_link_sessions_are_random_and_small_integers():
+    sessions = {Link(Pipe([])).inbox.session for _ in range(50)}
+    assert len(sessions) > 45 and all(0 < s <= protocol.SESSION_MAX for s in sessions)
 
 
 @settings(max_examples=300, deadline=None)
@@ -124,8 +172,8 @@ def test_fuzz_link_never_crashes_and_stays_bounded(chunks):
         assert len(link._buf) <= protocol.MAX_LINE
 
 
-FUZZ_LINES = [GOOD, GOOD[:-3] + b"00\n", b"TG1 M 1 hello*00000000\n", b"", b"*", b"\xff\xfe*12345678",
-              protocol.encode("M", 9, "x" * 400), with_crc(b"TG1 F 3 n=1 v=-1"), with_crc(b"TG1 F 3 n=1 v")]
+FUZZ_LINES = [GOOD, GOOD[:-3] + b"00\n", b"TG2 M 1 hello*00000000\n", b"", b"*", b"\xff\xfe*12345678",
+              protocol.encode("M", 9, "x" * 400), with_crc(b"TG2 F 3 n=1 v=-1"), with_crc(b"TG2 F 3 n=1 v")]
 
 
 def outcome(line):
