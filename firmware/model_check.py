@@ -15,6 +15,15 @@ class ModelRefused(ValueError):
     """A model that will not be used; the message is the one line the user sees."""
 
 
+def shown(path):
+    """path as it goes into that one line: repr() when it holds a line break or another
+    control character (a crafted file name must not add lines to the message)."""
+    for c in path:
+        if c < " " or c in "\x7f\x85\u2028\u2029":
+            return repr(path)
+    return path
+
+
 def manifest_path(path):
     stem = path[:path.rfind(".")] if "." in path.split("/")[-1] else path
     return stem + ".manifest.json"
@@ -24,7 +33,7 @@ def file_size(path):
     try:
         return os.stat(path)[6]
     except OSError:
-        raise ModelRefused("%s: no such model file" % path)
+        raise ModelRefused("%s: no such model file" % shown(path))
 
 
 def expected_sha256(path, manifest):
@@ -32,9 +41,9 @@ def expected_sha256(path, manifest):
         with open(manifest) as f:
             value = json.load(f)["sha256"]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ModelRefused("%s: unreadable manifest %s: %s" % (path, manifest, type(e).__name__))
+        raise ModelRefused("%s: unreadable manifest %s: %s" % (shown(path), shown(manifest), type(e).__name__))
     if not isinstance(value, str) or len(value) != 64:
-        raise ModelRefused("%s: manifest %s: sha256 is not a 64-digit hex string" % (path, manifest))
+        raise ModelRefused("%s: manifest %s: sha256 is not a 64-digit hex string" % (shown(path), shown(manifest)))
     return value
 
 
@@ -46,15 +55,15 @@ def check_file(path, require_manifest=False):
     """
     size = file_size(path)
     if size > MAX_MODEL_BYTES:
-        raise ModelRefused("%s: %d bytes is larger than the %d-byte limit" % (path, size, MAX_MODEL_BYTES))
+        raise ModelRefused("%s: %d bytes is larger than the %d-byte limit" % (shown(path), size, MAX_MODEL_BYTES))
     manifest = manifest_path(path)
     try:
         os.stat(manifest)
     except OSError:
         if require_manifest:
-            raise ModelRefused("%s: no manifest %s" % (path, manifest))
+            raise ModelRefused("%s: no manifest %s" % (shown(path), shown(manifest)))
         return
     expected = expected_sha256(path, manifest)
     actual = sha256_hex(path)
     if actual != expected:
-        raise ModelRefused("%s: SHA-256 %s does not match manifest %s" % (path, actual[:12], manifest))
+        raise ModelRefused("%s: SHA-256 %s does not match manifest %s" % (shown(path), actual[:12], shown(manifest)))

@@ -18,7 +18,7 @@ from hil import image as board_image
 
 ZERO_HOME = "opt/toastguard"
 ZERO_UNIT = "etc/systemd/system/toastguard.service"
-ZERO_PACKAGES = ("gpiozero>=2.0", "smbus2>=0.4", "onnxruntime>=1.18", "numpy>=1.26")
+ZERO_PACKAGES = ("gpiozero>=2.0", "smbus2>=0.4", "onnx>=1.16", "onnxruntime>=1.18", "numpy>=1.26")
 ZERO_UNIT_TEXT = """[Unit]
 Description=toastguard toaster controller
 After=local-fs.target

@@ -4,16 +4,20 @@ has `predict(features) -> s`.
 
 ONNX files go through the Pi Zero's own back-end (firmware/model_onnx.py), which checks
 them before use (docs/INTERFACES.md): the file exists, is at most 256 KB, matches its manifest's
-SHA-256 when a manifest sits beside it (NAME.manifest.json), loads in onnxruntime, and
-has input `features` float32 [N, 8] and output `toast_s` float32 [N, 1]. Anything else
-raises ModelRefused with one line naming the file and the reason.
+SHA-256 when a manifest sits beside it (NAME.manifest.json), uses only the ops the board
+runs, loads in onnxruntime, and has input `features` float32 [N, 8] or [N, 10] and output
+`toast_s` float32 [N, 1]. Here a few probe predictions must also meet the board's model
+deadline in wall time. Anything else raises ModelRefused with one line naming the file and
+the reason.
 """
 
 import math
 import random
+import threading
+import time
 from pathlib import Path
 
-from firmware.model_check import ModelRefused
+from firmware.model_check import ModelRefused, shown
 from firmware.model_onnx import OnnxModel
 from safety import limits
 
@@ -115,16 +119,64 @@ def load(spec, seed=0, sleep_ms=None, base_dir=None):
     """A model from a --model / [model] path spec: None (the shipped model), a path,
     `stand-in`, or adversarial:NAME. The shipped model must match its manifest."""
     if spec is None:
-        return OnnxModel(SHIPPED_MODEL, require_manifest=True)
+        return timed(OnnxModel(SHIPPED_MODEL, require_manifest=True))
     if spec == STAND_IN:
         return StandInModel()
     if spec.startswith("adversarial:"):
         return adversary(spec[len("adversarial:"):], seed, sleep_ms)
-    return OnnxModel(_resolve(Path(spec), base_dir))
+    return timed(OnnxModel(resolve(spec, base_dir)))
 
 
-def _resolve(path, base_dir):
-    """A relative path: as given, else beside the scenario, else in the source tree."""
+# --- wall time ----------------------------------------------------------------------------
+# The simulated clock never sees wall time (replays stay exact), so a model that takes
+# seconds per prediction would look instant in the simulation; the board discards answers
+# after limits.MODEL_DEADLINE_MS. Probed once, at load: the fastest of PROBES predictions
+# must meet the deadline (one slow probe is a busy host; a slow model is slow every time).
+# The host is faster than a Pi Zero, so a model refused here would miss on the board too.
+PROBES = 3
+PROBE_FEATURES = [4.0, 13.0, 22.0, 0.38, 0.05, 22.0, 22.0, 230.0, 22.0, 0.0]  # a medium white batch at its press
+
+
+def timed(model):
+    """model, unless none of PROBES predictions returns within the deadline in wall time."""
+    x = PROBE_FEATURES[:model.n_features]
+    for _ in range(PROBES):
+        if _probe_ms(model, x) <= limits.MODEL_DEADLINE_MS:
+            return model
+    raise ModelRefused("%s: a prediction takes over %d ms of wall time here (%d probes); the board discards "
+                       "later answers" % (shown(model.path), limits.MODEL_DEADLINE_MS, PROBES))
+
+
+def _probe_ms(model, x):
+    """Wall milliseconds of one prediction; onnxruntime stops it (at its next node) soon
+    after the deadline, so a model that would take an hour costs about the deadline here."""
+    import numpy as np
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    stop = threading.Timer(limits.MODEL_DEADLINE_MS / 1000.0, setattr, (options, "terminate", True))
+    started = time.perf_counter()
+    stop.start()
+    try:
+        model.session.run(["toast_s"], {"features": np.asarray([x], dtype=np.float32)}, options)
+    except Exception as e:
+        if not options.terminate:
+            raise ModelRefused("%s: onnxruntime fails on a probe prediction: %s"
+                               % (shown(model.path), _line(e))) from None
+    finally:
+        stop.cancel()
+    return (time.perf_counter() - started) * 1000.0
+
+
+def _line(e):
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def resolve(spec, base_dir):
+    """A model path spec: as given if absolute or present, else beside the scenario
+    (base_dir), else in the source tree."""
+    path = Path(spec)
     if path.is_absolute() or path.exists():
         return path
     for base in (base_dir, SHIPPED_MODEL.parent.parent):

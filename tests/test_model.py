@@ -4,6 +4,8 @@ parity on the real MicroPython VM, and the loaders' refusals on every target."""
 import hashlib
 import json
 import math
+import re
+import time
 
 import numpy as np
 import onnx
@@ -21,6 +23,7 @@ from host_sim.rig import Rig
 from model import compile as compiler
 from model import data, train
 from safety import limits
+from tests import onnx_models
 from tests.helpers import zero_run
 
 ROOT = mpvm.ROOT
@@ -246,7 +249,9 @@ def test_train_cli_small_run(tmp_path, capsys):
     assert man["sha256"] == hashlib.sha256((tmp_path / "toast_time.onnx").read_bytes()).hexdigest()
     assert man["dataset"]["samples"] == 60 and (tmp_path / "toast_model.py").exists()
     assert "held-out" in capsys.readouterr().out
-    assert main(["train", "--out", str(tmp_path / "missing")]) == 2
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("x")
+    assert main(["train", "--out", str(not_a_directory)]) == 2
 
 
 # --- loaders on the board targets -------------------------------------------------------------
@@ -340,3 +345,64 @@ def test_zero_target_refuses_a_model_without_manifest(zero_pins, tmp_path):
     assert zero_pins.pin(17).state and ctl.guard.budget_ms == limits.FALLBACK_MS[ctl.guard.shade - 1]
     assert any("no manifest" in str(m) for m in logged)
     assert math.isclose(board.supply_pm(), 1000, abs_tol=1)
+
+
+# --- models that never answer: refused at load, on every back-end -------------------------------
+@pytest.mark.parametrize("build, needle", [
+    (onnx_models.endless_loop, "unsupported op Loop (node 'forever')"),
+    (onnx_models.loop_inside, "unsupported op Loop (node 'forever' inside node 'innocent')"),
+    (onnx_models.custom_domain, "unsupported op evil.ops.Relu (node 'mine')"),
+    (onnx_models.local_function, "defines its own functions ('Twice')"),
+    (onnx_models.external_weights, "tensor 'pick' is stored outside the file"),
+])
+def test_only_the_ops_the_board_runs_load_anywhere(tmp_path, capfd, build, needle):
+    path = build(tmp_path / "hostile.onnx")
+    with pytest.raises(ModelRefused, match=re.escape(needle)):
+        OnnxModel(path)  # the Pi Zero's back-end, and the simulator's
+    from firmware import main_zero
+    manifest = path.with_name("hostile.manifest.json")  # the Zero requires one: past it, the ops
+    manifest.write_text(json.dumps({"sha256": hashlib.sha256(path.read_bytes()).hexdigest()}))
+    model, why = main_zero.load_model(str(path))
+    assert model is None and needle in why
+    for argv in (["sim", "--model", str(path)], ["export", str(path), "--out", str(tmp_path)]):
+        assert main(argv) == 2
+        err = capfd.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and needle in err[0], err
+
+
+def test_a_model_slower_than_the_deadline_in_wall_time_is_refused_by_sim(tmp_path, capfd):
+    """Supported ops, seconds a prediction: the simulated clock never sees wall time, so the
+    probe at load must refuse it; onnxruntime stops each probe soon after the deadline."""
+    path = onnx_models.slow(tmp_path / "slow.onnx")
+    started = time.perf_counter()
+    assert main(["sim", "--model", str(path)]) == 2
+    assert time.perf_counter() - started < 10.0  # three stopped probes, not three predictions
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "over %d ms of wall time" % limits.MODEL_DEADLINE_MS in err[0], err
+
+
+def test_a_model_onnxruntime_cannot_run_is_refused_at_load(tmp_path, capfd):
+    path = graph_model(tmp_path / "clip.onnx", [helper.make_node("Clip", ["features", "lo", "hi"], ["c"]),
+                                                helper.make_node("MatMul", ["c", "w"], ["toast_s"])],
+                       {"lo": [0.0, 1.0], "hi": [2.0], "w": np.ones((8, 1))})
+    assert main(["sim", "--model", str(path)]) == 2
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "onnxruntime fails on a probe prediction" in err[0], err
+
+
+def test_onnxruntime_adds_no_line_to_a_refusal(tmp_path, capfd):
+    """An unused initializer makes onnxruntime warn while it loads the file; the wrong
+    output name then refuses it: one line on stderr (file descriptor 2), ours."""
+    path = onnx_models.linear(tmp_path / "noisy.onnx", output_name="seconds", pad_bytes=64)
+    assert main(["sim", "--model", str(path)]) == 2
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needs an output named 'toast_s'" in err[0], err
+
+
+def test_wall_time_probe_leaves_replays_exact(tmp_path):
+    from host_sim.runner import simulate
+    path = onnx_models.linear(tmp_path / "m.onnx")
+    sc = scenario.load(scenario.DEFAULT_PATH)
+    first, _ = simulate(sc, str(path))
+    second, _ = simulate(sc, str(path))
+    assert first == second and first["batches"][0]["source"] == "model"
