@@ -11,12 +11,14 @@ import hashlib
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MPY_ARCH = "armv6m"  # RP2040: Cortex-M0+
 IMAGE_MANIFEST = "firmware/image.json"
 MODEL_MANIFEST = "firmware/toast_model.manifest.json"
+MODEL_SOURCE = "firmware/toast_model.py"
 SHARED_SOURCES = (
     "firmware/__init__.py", "firmware/control.py", "firmware/features.py",
     "firmware/model_check.py", "firmware/presets.py", "firmware/selftest.py",
@@ -47,28 +49,33 @@ def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def mpy_cross(path):
-    """The .mpy bytes of one source file, compiled for the RP2040."""
-    out = Path(str(path) + ".build.mpy")
-    cmd = [sys.executable, "-m", "mpy_cross", "-march=" + MPY_ARCH, "-o", str(out), str(path)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise BuildError("%s: mpy-cross: %s" % (path, proc.stderr.strip() or proc.returncode))
-    data = out.read_bytes()
-    out.unlink()
-    return data
+def mpy_cross(board_path, source):
+    """The .mpy bytes of one source file (its board path and its bytes), compiled for the
+    RP2040 in a directory of its own: builds never write beside the sources, so two
+    at once cannot race."""
+    with tempfile.TemporaryDirectory(prefix="toastguard-mpy-") as build:
+        src = Path(build) / board_path
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_bytes(source)
+        out = src.with_suffix(".mpy")
+        cmd = [sys.executable, "-m", "mpy_cross", "-march=" + MPY_ARCH, "-s", board_path, "-o", str(out), str(src)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise BuildError("%s: mpy-cross: %s" % (board_path, proc.stderr.strip() or proc.returncode))
+        return out.read_bytes()
 
 
-def pico_image(mpy=True):
-    """{board path: bytes} of everything the Pico needs, manifests included."""
+def pico_image(mpy=True, model_source=None):
+    """{board path: bytes} of everything the Pico needs, manifests included; with
+    model_source (a module from `toastguard export`), that model in place of the shipped one."""
     files = {"main.py": (ROOT / PICO_MAIN).read_bytes()}
     for src in PICO_SOURCES:
-        if mpy:
-            files[src[:-3] + ".mpy"] = mpy_cross(ROOT / src)
-        else:
-            files[src] = (ROOT / src).read_bytes()
+        source = (ROOT / src).read_bytes()
+        if src == MODEL_SOURCE and model_source is not None:
+            source = model_source.encode("utf-8")
+        files[src[:-3] + ".mpy" if mpy else src] = mpy_cross(src, source) if mpy else source
     model = "firmware/toast_model." + ("mpy" if mpy else "py")
-    manifest = json.loads((ROOT / MODEL_MANIFEST).read_text())
+    manifest = json.loads((ROOT / MODEL_MANIFEST).read_text()) if model_source is None else {}
     manifest.update({"file": model.rsplit("/", 1)[1], "sha256": sha256(files[model])})
     files[MODEL_MANIFEST] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
     files[IMAGE_MANIFEST] = image_manifest(files)

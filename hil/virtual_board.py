@@ -321,14 +321,24 @@ def board_factory(image, interpreter="vm"):
     return make
 
 
-def simulate(scenario, interpreter="vm", image=None):
-    """(result, simulation) of a scenario with the Pico firmware on `interpreter`.
+def board_model(spec, base_dir=None):
+    """The compiled module of a scenario's [model] path, or None for the shipped one."""
+    from host_sim import models
+    if spec is None:
+        return None
+    if spec == models.STAND_IN or spec.startswith("adversarial:"):
+        raise models.ModelRefused("%s: the board runs ONNX models only (adversaries run on --board host)" % spec)
+    from model.compile import compile_model
+    return compile_model(models.resolve(spec, base_dir))
 
-    The firmware runs its own compiled model: the scenario's [model] does not apply.
-    """
+
+def simulate(scenario, interpreter="vm", image=None, base_dir=None):
+    """(result, simulation) of a scenario with the Pico firmware on `interpreter`,
+    running the scenario's [model] compiled for the board as `toastguard export` compiles
+    it (refused as export refuses it: ModelRefused), else the shipped compiled model."""
     from hil.image import pico_image
     from host_sim.runner import Simulation
     if image is None:
-        image = pico_image(mpy=interpreter == "vm")
+        image = pico_image(mpy=interpreter == "vm", model_source=board_model(scenario.model, base_dir))
     sim = Simulation(scenario, model_spec="stand-in", board=board_factory(image, interpreter))
     return sim.run(), sim

@@ -2,22 +2,35 @@
 
 import argparse
 import csv
+import io
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from host_sim import models, runner, scenario
+from host_sim import models, outputs, runner, scenario
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_HAZARD = 3
-EXIT_UNPROVEN = 1  # prove: a solver time-out left a property unproven; report: a named
+EXIT_UNPROVEN = 1  # prove: the solver ran out of its resource limit on a property; report: a named
 # test failed, a proof did not hold or a mutant survived unexplained (still written)
+MIN_SAMPLES, MAX_SAMPLES = 50, 10 ** 6  # train --samples: enough to fit; ~1 day on 2 cores
+MAX_EXAMPLES = 10 ** 7  # fuzz --examples: ~2 days on 16 cores; more is a typo
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it); what was done is kept
+MAX_JOBS = max(2, os.cpu_count() or 1)  # one interpreter per job: more than the cores only queue
 
 
 class BadInput(Exception):
     """One line for stderr: what was wrong and why."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one line for a bad command line, like every other bad input."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, "toastguard: %s (see %s --help)\n" % (message, self.prog))
 
 
 def main(argv=None):
@@ -25,13 +38,27 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except BadInput as e:
+    except (BadInput, outputs.OutputError) as e:
         print("toastguard: %s" % e, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("toastguard: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _jobs(text):
+    """--jobs: 1 to MAX_JOBS worker processes."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if not 1 <= n <= MAX_JOBS:
+        raise argparse.ArgumentTypeError("%d is outside 1..%d (this machine's cores)" % (n, MAX_JOBS))
+    return n
 
 
 def _parser():
-    p = argparse.ArgumentParser(prog="toastguard", description=__doc__)
+    p = _Parser(prog="toastguard", description=__doc__)
     verbs = p.add_subparsers(dest="verb", required=True)
     sim = verbs.add_parser("sim", help="run the firmware control loop against the physics plant")
     sim.add_argument("scenario", nargs="?", help="scenario TOML (default: the built-in one)")
@@ -47,7 +74,7 @@ def _parser():
     fuzz.add_argument("--examples", type=int, default=1000, help="cases to run (default: 1000)")
     fuzz.add_argument("--model", help="an .onnx file or adversarial:NAME (default: every adversary "
                       "and the shipped model)")
-    fuzz.add_argument("--jobs", type=int, default=None, help="worker processes (default: 2, or 1 on one core)")
+    fuzz.add_argument("--jobs", type=_jobs, default=None, help="worker processes (default: 2, or 1 on one core)")
     fuzz.add_argument("--seed", type=int, default=None, help="campaign seed (default: random, printed)")
     fuzz.add_argument("--report", help="write fuzz-report.md, fuzz.json, plots and the worst cases here")
     fuzz.add_argument("--out", default=None, help="where the shrunk counterexample goes "
@@ -58,7 +85,7 @@ def _parser():
                        "(default: model/, and the compiled module goes to firmware/)")
     train.add_argument("--samples", type=int, default=None, help="batches to simulate (default: as shipped)")
     train.add_argument("--seed", type=int, default=None, help="dataset seed (default: as shipped)")
-    train.add_argument("--jobs", type=int, default=2, help="worker processes for the data")
+    train.add_argument("--jobs", type=_jobs, default=2, help="worker processes for the data")
     train.add_argument("--extra", help="batch logs from `toastguard pull-logs` (JSON lines): "
                        "batches rated ok are added to the training rows")
     train.set_defaults(func=cmd_train)
@@ -74,7 +101,7 @@ def _parser():
                        "(default /, on the Pi itself; another path stages an SD card)")
     flash.set_defaults(func=cmd_flash)
     prove = verbs.add_parser("prove", help="machine-checked proofs of the invariants I1-I7 (z3)")
-    prove.add_argument("--jobs", type=int, default=2, help="worker processes")
+    prove.add_argument("--jobs", type=_jobs, default=2, help="worker processes")
     prove.set_defaults(func=cmd_prove)
     report = verbs.add_parser("report", help="safety traceability: hazard -> invariant -> tests -> proofs -> mutants")
     report.add_argument("--out", default="build/report", help="directory for safety-report.md and .html "
@@ -83,7 +110,7 @@ def _parser():
                         "--junitxml) instead of running the tests the hazard log names")
     report.add_argument("--record-mutation", metavar="DIR", help="first record mutmut's results from DIR "
                         "(its mutants/ directory) into safety/MUTATION.json")
-    report.add_argument("--jobs", type=int, default=2, help="worker processes for the proofs")
+    report.add_argument("--jobs", type=_jobs, default=2, help="worker processes for the proofs")
     report.set_defaults(func=cmd_report)
     hil = verbs.add_parser("hil", help="run scenarios against a board in HIL mode, in lock-step with the plant")
     where = hil.add_mutually_exclusive_group(required=True)
@@ -113,29 +140,34 @@ def cmd_sim(args):
         sc = scenario.load(path)
     except scenario.ScenarioError as e:
         raise BadInput(str(e)) from None
-    outputs = [Path(o) for o in (args.json_out, args.trace, args.plot) if o]
-    for out in outputs:
-        if not out.parent.is_dir():
-            raise BadInput("%s: directory %s does not exist" % (out, out.parent))
+    json_out = _output(args.json_out, "--json")
+    trace = _output(args.trace, "--trace")
+    plot = _output(args.plot, "--plot", (".png",))
     if args.board == "vm" and args.model:
-        raise BadInput("--model: the vm board runs its own compiled model (firmware/toast_model.py)")
+        raise BadInput("--model: the vm board runs the scenario's [model] compiled for the board, "
+                       "or its own (firmware/toast_model.py)")
     try:
         if args.board == "vm":
             from hil import virtual_board
-            result, sim = virtual_board.simulate(sc)
+            result, sim = virtual_board.simulate(sc, base_dir=path.parent)
         else:
             result, sim = runner.simulate(sc, args.model, base_dir=path.parent)
     except models.ModelRefused as e:
         raise BadInput("model refused: %s" % e) from None
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    if args.trace:
-        _write_trace(args.trace, sim.trace)
-    if args.plot:
-        from host_sim.plots import plot_trace
-        plot_trace(sim.trace, result, args.plot)
     _print_summary(result)
+    if json_out:
+        outputs.write_text(json_out, json.dumps(result, indent=2) + "\n")
+    if trace:
+        outputs.write_text(trace, _trace_csv(sim.trace))
+    if plot:
+        from host_sim.plots import plot_trace
+        plot_trace(sim.trace, result, plot)
     return EXIT_HAZARD if result["hazard"] else EXIT_OK
+
+
+def _output(text, option, suffixes=None):
+    """An output file option, checked before the work (None when not given)."""
+    return None if text is None else outputs.check_file(text, option, suffixes)
 
 
 def cmd_fuzz(args):
@@ -146,14 +178,11 @@ def cmd_fuzz(args):
 
     from host_sim import fuzz, fuzz_report
     jobs = fuzz.default_jobs() if args.jobs is None else args.jobs
-    if args.examples < 1 or jobs < 1:
-        raise BadInput("--examples and --jobs must be at least 1")
-    if args.report and Path(args.report).exists() and not Path(args.report).is_dir():
-        raise BadInput("--report %s: not a directory" % args.report)
-    out = Path(args.out) if args.out else (Path(args.report) / "counterexample.toml" if args.report
-                                            else Path("fuzz-counterexample.toml"))
-    if not args.report and not out.parent.is_dir():
-        raise BadInput("--out %s: directory %s does not exist" % (out, out.parent))
+    if not 1 <= args.examples <= MAX_EXAMPLES:
+        raise BadInput("--examples must be 1..%d" % MAX_EXAMPLES)
+    report_dir = None if args.report is None else outputs.check_dir(args.report, "--report")
+    out = outputs.check_file(args.out or (str(report_dir / "counterexample.toml") if report_dir
+                                          else "fuzz-counterexample.toml"), "--out", (".toml",))
     if args.model is not None:
         try:
             models.load(args.model, sleep_ms=lambda ms: None)
@@ -162,7 +191,7 @@ def cmd_fuzz(args):
     seed = random.SystemRandom().randrange(2 ** 31) if args.seed is None else args.seed
     console = Console(stderr=True)
     console.print("toastguard fuzz: %d cases, %d job(s), seed %d, model %s" % (
-        args.examples, jobs, seed, args.model or "every adversary + the shipped model"))
+        args.examples, jobs, seed, args.model or "every adversary + the shipped model"), markup=False, highlight=False)
     columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} cases/s"), TextColumn("violations: {task.fields[violations]}"),
                TimeElapsedColumn())
@@ -177,39 +206,49 @@ def cmd_fuzz(args):
             rate = "%.0f" % (done / max(time.perf_counter() - started, 1e-9))
             progress.update(task, advance=cases, rate=rate, violations=found[0])
 
-        stats, failures, seconds = fuzz.campaign(args.examples, args.model, jobs, seed, on_progress)
-    data = fuzz_report.summary(stats, failures, seconds, args.examples, jobs, seed, args.model)
-    if args.report:
-        console.print("report: %s" % fuzz_report.write(args.report, data, stats))
+        try:
+            stats, failures, seconds = fuzz.campaign(args.examples, args.model, jobs, seed, on_progress)
+            interrupted = False
+        except fuzz.Interrupted as stop:  # Ctrl-C: keep what was done
+            stats, failures, seconds, interrupted = stop.stats, stop.failures, stop.seconds, True
+    data = fuzz_report.summary(stats, failures, seconds, args.examples, jobs, seed, args.model,
+                               interrupted=interrupted)
+    if report_dir:
+        console.print("report: %s" % fuzz_report.write(report_dir, data, stats), markup=False, highlight=False)
     print("%d cases, %d toast cycles in %.1f s (%.0f cycles/s); guard: worst %d extra ticks; model: mean |dE error|"
           " %s, %d burnt, %d under-toasted" % (
               stats.cases, stats.cycles, seconds, stats.cycles / max(seconds, 1e-9), stats.extra_ticks,
               data["model_quality"]["mean_abs_delta_e_error"], stats.burnt, stats.under))
-    if not failures:
-        print("no safety violation")
-        return EXIT_OK
-    out.parent.mkdir(parents=True, exist_ok=True)
-    toml, reasons = failures[0]
-    out.write_text(toml)
-    for i, (more, _) in enumerate(failures[1:], 2):
-        out.with_name("%s-%d.toml" % (out.stem, i)).write_text(more)
-    print("SAFETY VIOLATION: %s\nshrunk case: %s (replay: toastguard sim %s)" % ("; ".join(reasons), out, out))
-    return EXIT_HAZARD
+    if failures:
+        toml, reasons = failures[0]
+        outputs.write_text(out, toml)
+        for i, (more, _) in enumerate(failures[1:], 2):
+            outputs.write_text(out.with_name("%s-%d.toml" % (out.stem, i)), more)
+        print("SAFETY VIOLATION: %s\nshrunk case: %s (replay: toastguard sim %s)" % ("; ".join(reasons), out, out))
+    if interrupted:
+        print("toastguard: interrupted after %d of %d cases" % (stats.cases, args.examples), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if failures:
+        return EXIT_HAZARD
+    print("no safety violation")
+    return EXIT_OK
 
 
 def cmd_train(args):
     from model import compile as compiler
     from model import data, train
+    from model import extra as extra_logs
 
-    out = Path(args.out) if args.out else train.SHIPPED_DIR
-    firmware = Path(args.out) if args.out else Path(compiler.__file__).resolve().parent.parent / "firmware"
-    if not out.is_dir():
-        raise BadInput("%s: directory does not exist" % out)
+    out = outputs.check_dir(args.out, "--out") if args.out else train.SHIPPED_DIR
+    firmware = out if args.out else Path(compiler.__file__).resolve().parent.parent / "firmware"
     samples = args.samples if args.samples is not None else data.DEFAULTS["samples"]
-    if samples < 50 or args.jobs < 1:
-        raise BadInput("--samples must be at least 50 and --jobs at least 1")
+    if not MIN_SAMPLES <= samples <= MAX_SAMPLES:
+        raise BadInput("--samples must be %d..%d" % (MIN_SAMPLES, MAX_SAMPLES))
     seed = args.seed if args.seed is not None else data.DEFAULTS["seed"]
-    extra = _read_logs(args.extra) if args.extra else None
+    try:
+        extra = extra_logs.read_extra(args.extra) if args.extra else None
+    except extra_logs.ExtraLogError as e:
+        raise BadInput(str(e)) from None
     with _progress("simulating batches", samples) as advance:
         manifest = train.train(out, samples, seed, args.jobs, progress=advance, extra=extra)
     if extra is not None:
@@ -225,13 +264,13 @@ def cmd_train(args):
 def cmd_export(args):
     from model import compile as compiler
 
-    out = Path(args.out)
-    if not out.is_dir():
-        raise BadInput("%s: directory does not exist" % out)
+    out = outputs.check_dir(args.out, "--out")
     try:
         module = compiler.export(args.model, out)
     except models.ModelRefused as e:
         raise BadInput("model refused: %s" % e) from None
+    except OSError as e:  # writing: the old module and manifest are left as they were
+        raise BadInput("--out %s: %s" % (out, e.strerror or e)) from None
     print("wrote %s and %s" % (module, module.with_name("toast_model.manifest.json")))
     return EXIT_OK
 
@@ -252,27 +291,11 @@ class _progress:
         self.bar.stop()
 
 
-def _read_logs(path):
-    records = []
-    try:
-        with open(path, encoding="utf-8") as f:
-            for i, line in enumerate(f, 1):
-                if line.strip():
-                    records.append(json.loads(line))
-    except OSError as e:
-        raise BadInput("%s: %s" % (path, e.strerror)) from None
-    except ValueError as e:
-        raise BadInput("%s: line %d is not JSON: %s" % (path, i, e)) from None
-    return records
-
-
 def cmd_prove(args):
     from rich.console import Console
     from rich.table import Table
 
     from safety import proofs
-    if args.jobs < 1:
-        raise BadInput("--jobs must be at least 1")
     rows = proofs.prove_all(args.jobs)
     table = Table(title="toastguard prove: safety/INVARIANTS.md by induction over guard steps")
     for col in ("invariant", "method", "result", "seconds"):
@@ -292,8 +315,7 @@ def cmd_report(args):
 
     from safety import proofs, report
     from safety.invariants import INVARIANTS
-    if args.jobs < 1:
-        raise BadInput("--jobs must be at least 1")
+    out = outputs.check_dir(args.out, "--out")
     console = Console(stderr=True)
     try:
         if args.record_mutation:
@@ -309,10 +331,8 @@ def cmd_report(args):
         raise BadInput(str(e)) from None
     source = "test results in %s" % args.junit if args.junit else "a run of the named tests"
     markdown = report.render(rows, outcomes, proof_rows, mutation, INVARIANTS, source)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "safety-report.md").write_text(markdown)
-    (out / "safety-report.html").write_text(report.to_html(markdown))
+    outputs.write_text(out / "safety-report.md", markdown)
+    outputs.write_text(out / "safety-report.html", report.to_html(markdown))
     for line in report.summary_lines(rows, outcomes, proof_rows, mutation)[4:-1]:
         print(line.strip("| ").replace(" | ", ": "))
     print("report: %s, %s" % (out / "safety-report.md", out / "safety-report.html"))
@@ -326,6 +346,7 @@ def cmd_hil(args):
         scenarios = [scenario.load(p) for p in paths]
     except scenario.ScenarioError as e:
         raise BadInput(str(e)) from None
+    json_out = _output(args.json_out, "--json")
     link = None
     results = []
     try:
@@ -337,11 +358,11 @@ def cmd_hil(args):
             _print_summary(result)
     except host.LinkError as e:
         raise BadInput(str(e)) from None
-    finally:
+    finally:  # the scenarios that finished are kept, whatever stopped the rest
         if link is not None:
             link.close()
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        if json_out and results:
+            outputs.write_text(json_out, json.dumps(results, indent=2) + "\n")
     return EXIT_HAZARD if any(r["hazard"] for r in results) else EXIT_OK
 
 
@@ -359,20 +380,27 @@ def cmd_monitor(args):
 
 def cmd_pull_logs(args):
     from hil import host, logs
+    out = _output(args.out, "--out")  # checked before the board is asked
     try:
         link = host.HostLink(args.port)
         try:
-            records = logs.pull(link, args.since)
+            records, error = logs.pull(link, args.since), None
         finally:
             link.close()
+    except logs.PartialLog as e:  # a LinkError too: what arrived before it is kept
+        records, error = e.records, e
     except host.LinkError as e:
         raise BadInput(str(e)) from None
     text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print("%d batch records -> %s" % (len(records), args.out), file=sys.stderr)
-    else:
+    if out is None:
         sys.stdout.write(text)
+    elif records or error is None:  # a failed pull never replaces a log file with nothing
+        outputs.write_text(out, text)
+    if error is not None:
+        kept = "; the %d records that arrived are in %s" % (len(records), out or "stdout") if records else ""
+        raise BadInput(str(error) + kept)
+    if out is not None:
+        print("%d batch records -> %s" % (len(records), out), file=sys.stderr)
     return EXIT_OK
 
 
@@ -457,18 +485,20 @@ def _print_scores(manifest):
     Console(width=max(100, Console().width)).print(table)
 
 
-def _write_trace(path, trace):
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(runner.TRACE_COLUMNS)
-        w.writerows(trace)
+def _trace_csv(trace):
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerow(runner.TRACE_COLUMNS)
+    w.writerows(trace)
+    return text.getvalue()
 
 
 def _print_summary(result):
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title="toastguard sim: %s" % result["scenario"])
+    table = Table(title=Text("toastguard sim: %s" % result["scenario"]))  # the user's name: never markup
     for col in ("batch", "shade", "achieved", "dE", "predicted s", "heater s", "source", "burnt", "guard"):
         table.add_column(col, justify="right" if col not in ("source", "guard") else "left")
     for i, b in enumerate(result["batches"], 1):
@@ -478,12 +508,13 @@ def _print_summary(result):
                       ", ".join(b["guard_events"]) or "-")
     console = Console(width=max(100, Console().width))
     console.print(table)
-    verdict = "[bold red]HAZARD[/]: " + "; ".join(result["hazard_reasons"]) if result["hazard"] else "[green]no hazard[/]"
+    verdict = (Text.assemble(("HAZARD", "bold red"), ": " + "; ".join(result["hazard_reasons"]))
+               if result["hazard"] else Text("no hazard", style="green"))
     hardware = [text for opened, text in ((result["cutout_opened"], "BIMETAL CUT-OUT OPENED"),
                                           (result["fuse_blown"], "FUSE BLOWN")) if opened]
-    console.print("%s | max chamber %.1f C, surface %.1f C, fuse %.1f C%s" % (
-        verdict, result["max_chamber_c"], result["max_surface_c"], result["max_fuse_c"],
-        "".join(" | " + text for text in hardware)))
+    console.print(verdict + Text(" | max chamber %.1f C, surface %.1f C, fuse %.1f C%s" % (
+        result["max_chamber_c"], result["max_surface_c"], result["max_fuse_c"],
+        "".join(" | " + text for text in hardware))))
 
 
 if __name__ == "__main__":

@@ -230,4 +230,19 @@ def test_sim_cli_runs_the_board_on_the_vm(tmp_path, capsys):
     result = json.loads(out.read_text())
     assert [b["source"] for b in result["batches"]] == ["model"] * 3 and not result["hazard"]
     assert main(["sim", "--board", "vm", "--model", "adversarial:nan"]) == 2
-    assert "--model: the vm board runs its own compiled model" in capsys.readouterr().err
+    assert "--model: the vm board runs the scenario's [model]" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(300)
+def test_the_vm_board_runs_the_scenarios_own_model(tmp_path, capsys):
+    from host_sim.cli import main
+    from tests.onnx_models import linear
+    linear(tmp_path / "m.onnx", bias=123.0)
+    scenario_file = tmp_path / "s.toml"
+    scenario_file.write_text('name = "own"\n[model]\npath = "m.onnx"\n[[batch]]\nbread = "white"\nshade = 3\n')
+    out = tmp_path / "vm.json"
+    assert main(["sim", str(scenario_file), "--board", "vm", "--json", str(out)]) == 0
+    assert [b["predicted_s"] for b in json.loads(out.read_text())["batches"]] == [2.0 * 3 + 123.0]  # 2 s per shade
+    scenario_file.write_text(scenario_file.read_text().replace("m.onnx", "adversarial:nan"))
+    assert main(["sim", str(scenario_file), "--board", "vm"]) == 2
+    assert "the board runs ONNX models only" in capsys.readouterr().err
