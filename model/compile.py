@@ -485,11 +485,13 @@ def export(onnx_path, out_dir, note=None):
     manifest = {"file": module.name, "sha256": hashlib.sha256(data).hexdigest(),
                 "source": Path(onnx_path).name,
                 "source_sha256": hashlib.sha256(Path(onnx_path).read_bytes()).hexdigest()}
-    _write_both({module: data, out_dir / MANIFEST_NAME: (json.dumps(manifest, indent=2) + "\n").encode("ascii")})
+    write_files({module: data, out_dir / MANIFEST_NAME: (json.dumps(manifest, indent=2) + "\n").encode("ascii")})
     return module
 
 
-def _write_both(files):
+def write_files(files):
+    """Write {path: bytes} so that each file is the old one or the new one, never a part:
+    every file is staged beside its target first, then all are renamed."""
     staged = {}
     try:
         for path, data in files.items():

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from model import data
+from model.compile import write_files
 from safety import limits
 
 HIDDEN = (16, 12)
@@ -105,9 +106,10 @@ def to_onnx(layers, doc=""):
     return model
 
 
-def onnx_predict(path, x):
+def onnx_predict(model, x):
+    """onnxruntime's answers for rows x; model: a file's path or its bytes."""
     import onnxruntime as ort
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model if isinstance(model, bytes) else str(model), providers=["CPUExecutionProvider"])
     return session.run(["toast_s"], {"features": x.astype(np.float32)})[0][:, 0].astype(np.float64)
 
 
@@ -167,15 +169,15 @@ def train(out_dir=SHIPPED_DIR, samples=data.DEFAULTS["samples"], seed=data.DEFAU
     layers = fit_mlp(ds["x_train"], ds["y_train"])
     trees = fit_trees(ds["x_train"], ds["y_train"])
     onnx_path = out_dir / ONNX_NAME
-    model = to_onnx(layers, "toastguard toast-time MLP; see MODEL_CARD.md")
-    onnx_path.write_bytes(model.SerializeToString())
-    ort_pred = onnx_predict(onnx_path, ds["x_test"])
+    onnx_bytes = to_onnx(layers, "toastguard toast-time MLP; see MODEL_CARD.md").SerializeToString()
+    ort_pred = onnx_predict(onnx_bytes, ds["x_test"])
     export_error = float(np.abs(ort_pred - mlp_predict(layers, ds["x_test"])).max())
-    manifest = _manifest(onnx_path, layers, ds, export_error,
+    manifest = _manifest(onnx_path.name, onnx_bytes, layers, ds, export_error,
                          {"mlp": score(ort_pred, ds), "trees": score(trees.predict(ds["x_test"]), ds),
                           "oracle": score(ds["y_test"], ds)})
-    (out_dir / (onnx_path.stem + ".manifest.json")).write_text(json.dumps(manifest, indent=2) + "\n")
-    (out_dir / "MODEL_CARD.md").write_text(card(manifest), encoding="utf-8")
+    write_files({onnx_path: onnx_bytes,  # all three or none: a failed run leaves the last good set
+                 out_dir / (onnx_path.stem + ".manifest.json"): (json.dumps(manifest, indent=2) + "\n").encode(),
+                 out_dir / "MODEL_CARD.md": card(manifest).encode("utf-8")})
     return manifest
 
 
@@ -195,14 +197,14 @@ def log_digest(records):
     return hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
 
 
-def _manifest(onnx_path, layers, ds, export_error, scores):
+def _manifest(name, onnx_bytes, layers, ds, export_error, scores):
     import onnxruntime
     import sklearn
     x = ds["x_train"]
     return {
-        "file": onnx_path.name,
-        "sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
-        "bytes": onnx_path.stat().st_size,
+        "file": name,
+        "sha256": hashlib.sha256(onnx_bytes).hexdigest(),
+        "bytes": len(onnx_bytes),
         "input": "features", "output": "toast_s",
         "features": list(data.FEATURES_V2), "signature": "v2",
         "ranges_seen": {f: [round(float(x[:, i].min()), 3), round(float(x[:, i].max()), 3)]
