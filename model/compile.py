@@ -417,7 +417,7 @@ def check(path, source, note):
     expected = [_reference(reference, row, name) for row in x]
     _compare(name, "CPython", x, _on_cpython(source, x, name), expected)
     if mpvm.available():
-        _compare(name, "the MicroPython VM", x, _on_vm(source, x, name), expected)
+        _compare(name, "the MicroPython VM", x, on_vm(source, x, name), expected)
     else:
         note("toastguard export: MicroPython VM not installed (npm ci): %s checked on CPython only" % name)
 
@@ -439,7 +439,8 @@ def _on_cpython(source, x, name):
                            % (name, type(e).__name__, _line(e))) from None
 
 
-def _on_vm(source, x, name):
+def on_vm(source, x, name):
+    """The module's answers for rows x on the MicroPython VM, or ModelRefused naming name."""
     from host_sim import mpvm
 
     files = {"/toast_model.py": source.encode("ascii"), "/in.bin": x.astype("<f4").tobytes()}

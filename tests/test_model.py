@@ -58,22 +58,8 @@ def parity_inputs(n, seed=0):
     return np.vstack([uniform, np.array(drawn)]).astype(np.float32)
 
 
-VM_PREDICT = """
-import sys, struct
-sys.path.insert(0, '/')
-from firmware import toast_model
-with open('/in.bin', 'rb') as f:
-    raw = f.read()
-n = toast_model.N_INPUTS
-for r in range(len(raw) // (4 * n)):
-    print(repr(toast_model.predict(struct.unpack_from('<%df' % n, raw, r * 4 * n))))
-"""
-
-
 def run_on_vm(source, x):
-    out = mpvm.run(VM_PREDICT, {"/firmware/__init__.py": b"", "/firmware/toast_model.py": source.encode(),
-                                "/in.bin": x.astype("<f4").tobytes()})
-    return np.array([float(v) for v in out.split()])
+    return np.array(compiler.on_vm(source, x, "the module"))
 
 
 def float32_reference(x):
