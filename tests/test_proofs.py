@@ -24,17 +24,24 @@ def test_prove_shows_every_invariant_proven(capsys):
     assert "counterexample" not in out and "unproven" not in out
 
 
+@pytest.fixture
+def quick_solver(monkeypatch):
+    """A broken guard needs its counterexamples, found in well under a million steps; the
+    properties it leaves true need not be proven again, so a check may give up early."""
+    monkeypatch.setattr(proofs, "SOLVER_RLIMIT", 5_000_000)
+
+
 @pytest.mark.parametrize("broken, fails", [
     ("cutoff", "I2"),  # the thermal cut-off removed
     ("sensor_range", "I5"),  # the plausibility check removed
 ])
-def test_a_broken_guard_gets_a_counterexample(monkeypatch, broken, fails):
+def test_a_broken_guard_gets_a_counterexample(monkeypatch, quick_solver, broken, fails):
     monkeypatch.setattr(checks, broken, lambda *a: checks.OK)
     results, paths, witnesses = _one_case()
     assert results[fails] == "counterexample" and witnesses and paths > 0
 
 
-def test_a_guard_that_takes_a_step_backwards_at_its_word_breaks_i1_i5_and_i6(monkeypatch):
+def test_a_guard_that_takes_a_step_backwards_at_its_word_breaks_i1_i5_and_i6(monkeypatch, quick_solver):
     monkeypatch.setattr(checks, "plausible_step", lambda dt_ms: dt_ms)
     results, _, _ = proofs.prove_case(())
     assert results["I1"] == results["I5"] == results["I6"] == "counterexample"
@@ -56,7 +63,7 @@ def test_heating_past_the_surface_cut_breaks_i7(monkeypatch):
     assert results["I7"] == "counterexample" and results["I6"] == "proven"
 
 
-def test_a_full_cap_without_trusted_sensing_breaks_i6(monkeypatch):
+def test_a_full_cap_without_trusted_sensing_breaks_i6(monkeypatch, quick_solver):
     monkeypatch.setattr(guard.Guard, "batch_cap_ms", lambda self: L.FULL_DOSE_CAP_MS)
     results, _, _ = proofs.prove_case(())
     assert results["I6"] == "counterexample"
@@ -90,7 +97,7 @@ def _one_case():
     return results, paths, [witness] if witness else []
 
 
-def test_heating_without_the_lever_check_breaks_i4(monkeypatch):
+def test_heating_without_the_lever_check_breaks_i4(monkeypatch, quick_solver):
     def in_heating(self, lever_down):
         if self.on_ms >= self.budget_ms:
             self._end(guard.EV_DONE)
