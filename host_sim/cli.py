@@ -102,6 +102,7 @@ def _parser():
     flash.set_defaults(func=cmd_flash)
     prove = verbs.add_parser("prove", help="machine-checked proofs of the invariants I1-I7 (z3)")
     prove.add_argument("--jobs", type=_jobs, default=2, help="worker processes")
+    prove.add_argument("--json", dest="json_out", help="also write the rows here (what `report --proofs` reads)")
     prove.set_defaults(func=cmd_prove)
     report = verbs.add_parser("report", help="safety traceability: hazard -> invariant -> tests -> proofs -> mutants")
     report.add_argument("--out", default="build/report", help="directory for safety-report.md and .html "
@@ -111,6 +112,8 @@ def _parser():
     report.add_argument("--record-mutation", metavar="DIR", help="first record mutmut's results from DIR "
                         "(its mutants/ directory) into safety/MUTATION.json")
     report.add_argument("--jobs", type=_jobs, default=2, help="worker processes for the proofs")
+    report.add_argument("--proofs", help="take the proofs' rows from this file (`prove --json`) instead of "
+                        "running them again")
     report.set_defaults(func=cmd_report)
     hil = verbs.add_parser("hil", help="run scenarios against a board in HIL mode, in lock-step with the plant")
     where = hil.add_mutually_exclusive_group(required=True)
@@ -296,7 +299,10 @@ def cmd_prove(args):
     from rich.table import Table
 
     from safety import proofs
+    json_out = _output(args.json_out, "--json")
     rows = proofs.prove_all(args.jobs)
+    if json_out:
+        outputs.write_text(json_out, json.dumps([dict(zip(PROOF_KEYS, row)) for row in rows], indent=1) + "\n")
     table = Table(title="toastguard prove: safety/INVARIANTS.md by induction over guard steps")
     for col in ("invariant", "method", "result", "seconds"):
         table.add_column(col, justify="right" if col == "seconds" else "left")
@@ -310,12 +316,30 @@ def cmd_prove(args):
     return EXIT_OK if results == {"proven"} else EXIT_UNPROVEN
 
 
+PROOF_KEYS = ("property", "method", "result", "seconds")
+PROOF_RESULTS = ("proven", "unproven", "counterexample")
+
+
+def _read_proofs(path):
+    """The rows `prove --json` wrote, or BadInput naming what is wrong with them."""
+    try:
+        rows = json.loads(Path(path).read_text(encoding="utf-8"))
+        rows = [tuple(row[k] for k in PROOF_KEYS) for row in rows]
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        raise BadInput("--proofs %s: not the rows of `toastguard prove --json` (%s)" % (path, type(e).__name__)) from None
+    bad = [row for row in rows if row[2] not in PROOF_RESULTS]
+    if not rows or bad:
+        raise BadInput("--proofs %s: no rows, or a result that is none of %s" % (path, ", ".join(PROOF_RESULTS)))
+    return rows
+
+
 def cmd_report(args):
     from rich.console import Console
 
     from safety import proofs, report
     from safety.invariants import INVARIANTS
     out = outputs.check_dir(args.out, "--out")
+    proof_rows = _read_proofs(args.proofs) if args.proofs else None  # before any of the work
     console = Console(stderr=True)
     try:
         if args.record_mutation:
@@ -324,8 +348,9 @@ def cmd_report(args):
         with console.status("running the %d tests the hazard log names" % len(report.named_tests(rows))):
             outcomes = (report.test_outcomes(args.junit) if args.junit
                         else report.run_named_tests(report.named_tests(rows)))
-        with console.status("running the proofs"):
-            proof_rows = proofs.prove_all(args.jobs)
+        if proof_rows is None:
+            with console.status("running the proofs"):
+                proof_rows = proofs.prove_all(args.jobs)
         mutation = report.mutation_summary(report.load_mutation(), report.equivalent_mutants())
     except report.ReportError as e:
         raise BadInput(str(e)) from None

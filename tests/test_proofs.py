@@ -1,6 +1,7 @@
 """`toastguard prove`: the induction proofs pass on the guard, fail on a broken one, and
 the advise transcription agrees with the code."""
 
+import json
 import math
 import random
 import struct
@@ -13,10 +14,13 @@ from safety import advice, checks, guard, proofs
 from safety import limits as L
 
 
+@pytest.mark.full_proof
 @pytest.mark.timeout(600)
-def test_prove_shows_every_invariant_proven(capsys):
-    assert main(["prove"]) == 0
+def test_prove_shows_every_invariant_proven(capsys, tmp_path):
+    assert main(["prove", "--json", str(tmp_path / "proofs.json")]) == 0
     out = capsys.readouterr().out
+    rows = json.loads((tmp_path / "proofs.json").read_text())
+    assert len(rows) == 15 and {row["result"] for row in rows} == {"proven"}
     for name in ("init", "STATE", "I1", "I2", "I3", "I4", "I5", "I6", "I7", "S-cut", "S-sticky", "S-degrade",
                  "S-quiet", "advise", "readvise"):
         assert any(line.split("│")[1].strip() == name and "proven" in line

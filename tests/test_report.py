@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from host_sim.cli import main
 from safety import proofs, report
 
@@ -67,3 +69,23 @@ def test_an_unexplained_survivor_makes_the_report_unhealthy():
     assert not report.healthy(rows, outcomes, proven, report.mutation_summary(record, {}))
     assert report.healthy(rows, outcomes, proven, report.mutation_summary(record, {"m9": "same value"}))
     assert report.healthy(rows, outcomes, proven, None)
+
+
+def test_the_report_takes_the_proofs_prove_wrote(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(proofs, "prove_all", lambda jobs: pytest.fail("the proofs ran again"))
+    rows = tmp_path / "proofs.json"
+    rows.write_text('[{"property": "I2", "method": "induction", "result": "proven", "seconds": 1.0}]')
+    junit = tmp_path / "junit.xml"
+    junit.write_text(JUNIT)
+    main(["report", "--junit", str(junit), "--proofs", str(rows), "--out", str(tmp_path / "out")])
+    assert "proofs: 1 of 1 proven" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text", ["", "[]", "{}", '[{"property": "I2"}]',
+                                  '[{"property": "I2", "method": "m", "result": "maybe", "seconds": 1}]'])
+def test_proof_rows_that_are_not_prove_s_are_one_line(tmp_path, capsys, text):
+    rows = tmp_path / "proofs.json"
+    rows.write_text(text)
+    assert main(["report", "--proofs", str(rows), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--proofs" in err
