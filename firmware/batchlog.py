@@ -24,7 +24,7 @@ class BatchLog:
         self.count, self.offset_q = 0, 0
         try:
             header = protocol.fields(self._read(0))
-            self.count = protocol.int_field(header, "count", 0, protocol.MAX_SEQ)
+            self.count = protocol.int_field(header, "count", 0, protocol.SEQ_MAX)
             self.offset_q = protocol.int_field(header, "offset_q", -4, 4)
         except (OSError, UnicodeError, protocol.Reject):
             self._format()

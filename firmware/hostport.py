@@ -56,10 +56,10 @@ class HostPort:
     def handle(self, kind, payload):
         try:
             if kind == "F":
-                self._feedback(protocol.int_field(payload, "n", 0, protocol.MAX_SEQ),
+                self._feedback(protocol.int_field(payload, "n", 0, protocol.SEQ_MAX),
                                protocol.int_field(payload, "v", -1, 1))
             elif kind == "L":
-                self._pull(protocol.int_field(payload, "from", 0, protocol.MAX_SEQ))
+                self._pull(protocol.int_field(payload, "from", 0, protocol.SEQ_MAX))
             elif kind == "P":
                 self.hello(self.hil)
             else:

@@ -35,7 +35,7 @@ class Link:
         self._skipping = False  # inside an oversized line: drop up to its newline
 
     def send(self, kind, payload):
-        self.seq = self.seq + 1 if self.seq + 1 < protocol.MAX_SEQ else 1
+        self.seq = self.seq + 1 if self.seq < protocol.SEQ_MAX else 1
         self.serial.write(protocol.encode(kind, self.seq, payload))
 
     def poll(self):

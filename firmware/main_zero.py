@@ -12,7 +12,7 @@ import sys
 
 from firmware import selftest
 from firmware.control import Controller
-from firmware.hw.base import TICKS_PERIOD
+from firmware.hw.base import TICKS_MASK
 from firmware.model_check import ModelRefused
 from safety import checks, limits, surface
 
@@ -38,7 +38,7 @@ def run(board, model_path=MODEL_PATH, ticks=None):
     n = 0
     while ticks is None or n < ticks:
         ctl.tick()
-        deadline = (deadline + limits.TICK_MS) % TICKS_PERIOD
+        deadline = (deadline + limits.TICK_MS) & TICKS_MASK
         board.sleep_until(deadline)
         n += 1
     return ctl

@@ -22,7 +22,7 @@ except ImportError:
 MAGIC = "TG2"
 VERSION = const(2)  # the magic's number, announced in the board's hello
 MAX_LINE = const(256)  # bytes, newline included: one USB full-speed packet x4, one screen line
-MAX_SEQ = const(1 << 30)
+SEQ_MAX = const(0x3FFFFFFF)  # the largest sequence number: a small integer on the board
 SESSION_MAX = const(0x3FFFFFFF)  # session numbers and nonces: 1..2^30-1, small integers on the board
 OPEN = "P"  # the host kind that opens a session
 SESSION_KEY = "ses"  # every other host line carries the session's number under this key
@@ -42,7 +42,7 @@ class Reject(Exception):
 
 
 def crc(body):
-    return "%08x" % (binascii.crc32(body) & 0xFFFFFFFF)
+    return "%08x" % binascii.crc32(body)  # unsigned on CPython 3 and MicroPython alike
 
 
 def encode(kind, seq, payload):
@@ -100,7 +100,7 @@ def _seq(token):
     if not token.isdigit() or len(token) > 10:
         raise Reject("seq")
     seq = int(token)
-    if seq >= MAX_SEQ:
+    if seq > SEQ_MAX:
         raise Reject("seq")
     return seq
 

@@ -99,13 +99,13 @@ MODE = integer(0, len(MODE_NAMES) - 1)
 FAULT = integer(0, len(checks.NAMES) - 1)
 EVENTS = integer(0, (1 << len(EVENT_NAMES)) - 1)
 COUNT = integer(0, 10 ** 10 - 1)  # a counter: any ten digits
-BATCH = integer(0, protocol.MAX_SEQ - 1)
+BATCH = integer(0, protocol.SEQ_MAX)
 # A batch's heater time ends at the time cap, give or take its last step, and no step
 # is longer than the watchdog lets the loop stall.
 HEATER_MS = integer(0, limits.TIME_CAP_MS + limits.WATCHDOG_MS)
 GUARD_STATE = {"h": FLAG, "l": FLAG, "m": MODE, "f": FAULT, "ev": EVENTS, "dc": DC, "rej": COUNT}
 SCHEMAS = {  # kind: {key: parser}; hil/PROTOCOL.md "Board -> host"
-    "H": {"v": integer(protocol.VERSION, protocol.VERSION), "hil": FLAG, "batches": integer(0, protocol.MAX_SEQ),
+    "H": {"v": integer(protocol.VERSION, protocol.VERSION), "hil": FLAG, "batches": integer(0, protocol.SEQ_MAX),
           "ses": integer(1, protocol.SESSION_MAX), "nonce": integer(0, protocol.SESSION_MAX),
           "t": integer(NO_FRAME, FRAME_T_PERIOD - 1)},
     "T": dict(GUARD_STATE, t=T_MS, os=integer(-feedback.MAX_OFFSET_Q, feedback.MAX_OFFSET_Q)),
@@ -113,7 +113,7 @@ SCHEMAS = {  # kind: {key: parser}; hil/PROTOCOL.md "Board -> host"
     "B": {"n": BATCH, "sh": integer(limits.SHADE_MIN, limits.SHADE_MAX), "x": or_dash(feature_vector),
           "p": or_dash(answer), "on": HEATER_MS, "src": choice("model", "fallback"), "ev": EVENTS,
           "fb": integer(feedback.TOO_LIGHT, feedback.TOO_DARK)},
-    "Z": {"sent": integer(0, LOG_PULL_MAX), "count": integer(0, protocol.MAX_SEQ)},
+    "Z": {"sent": integer(0, LOG_PULL_MAX), "count": integer(0, protocol.SEQ_MAX)},
 }
 OPTIONAL = {"B": ("fb",)}  # a batch's feedback, once given
 ADVICE = re.compile(r"advice (None|nan|-?inf|%s) ([0-9]{1,10})" % NUMBER.pattern)

@@ -83,7 +83,7 @@ def check_record(record):
     for key in KEYS:
         if key not in record:
             raise ExtraLogError("key '%s': missing" % key)
-    _integer(record, "n", 0, protocol.MAX_SEQ - 1)
+    _integer(record, "n", 0, protocol.SEQ_MAX)
     _integer(record, "shade", limits.SHADE_MIN, limits.SHADE_MAX)
     _features(record["features"])
     _predicted(record["predicted_s"])

@@ -150,7 +150,7 @@ def test_fuzz_decode_raises_only_reject(data):
     except protocol.Reject as e:
         assert e.reason in protocol.REASONS
     else:
-        assert kind in protocol.KINDS and 0 <= seq < protocol.MAX_SEQ
+        assert kind in protocol.KINDS and 0 <= seq <= protocol.SEQ_MAX
 
 
 @settings(max_examples=200, deadline=None)

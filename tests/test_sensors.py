@@ -385,7 +385,7 @@ def test_host_builds_the_surface_fields_and_the_line_stays_short():
     widest = {"t": (1 << 30) - 1, "adc": 4095, "lever": 1, "mains": 1500, "shade": 7, "bread": 5,
               "frozen": 1, "amb": -400, "s1": 32767, "s2": 32767, "b1": 32767, "b2": 32767, "ref": 4095,
               "fan": 1}
-    line = protocol.encode("S", protocol.MAX_SEQ - 1, widest)
+    line = protocol.encode("S", protocol.SEQ_MAX, widest)
     assert len(line) < protocol.MAX_LINE and hil.parse_frame(protocol.decode(line)[2]) == widest
 
 

@@ -17,9 +17,8 @@ except ImportError:
     def const(x):  # type: ignore[misc]  # CPython stand-in for the MicroPython built-in
         return x
 
-TICKS_PERIOD = 1 << 30  # MicroPython's ticks_ms wraps here on every port (a big int on the
-# board: 2^30 is one past its largest small integer, so nothing per tick may compute with it)
-TICKS_MASK = const(0x3FFFFFFF)
+TICKS_MASK = const(0x3FFFFFFF)  # MicroPython's ticks_ms wraps at 2^30 on every port: t & TICKS_MASK
+# (2^30 itself is one past the board's largest small integer, so no board code names it)
 TICKS_HALF = const(0x20000000)
 
 

@@ -7,13 +7,13 @@ guard sees it; a bad frame is refused (counted), never half-applied.
 """
 
 from firmware import presets, protocol
-from firmware.hw.base import Board
+from firmware.hw.base import TICKS_MASK, Board
 from firmware.hw.mlx90614 import word_to_dc
 from firmware.hw.pico_pins import RATED_V
 
 NO_ANSWER = -1  # a surface field's value for a sensor that did not answer
 WORD_MAX = 0x7FFF  # an MLX90614 RAM word without its error flag
-FRAME_BOUNDS = (("t", 0, (1 << 30) - 1), ("adc", 0, 4095), ("lever", 0, 1), ("mains", 0, 1500),
+FRAME_BOUNDS = (("t", 0, TICKS_MASK), ("adc", 0, 4095), ("lever", 0, 1), ("mains", 0, 1500),
                 ("shade", 1, 7), ("bread", 0, len(presets.PRESETS) - 1), ("frozen", 0, 1),
                 ("amb", -400, 600), ("s1", NO_ANSWER, WORD_MAX), ("s2", NO_ANSWER, WORD_MAX),
                 ("b1", NO_ANSWER, WORD_MAX), ("b2", NO_ANSWER, WORD_MAX), ("ref", NO_ANSWER, 4095),

@@ -4,7 +4,7 @@ Nothing here models physics: pins and sensors are the rig's, so the control loop
 the guard run exactly as on the board.
 """
 
-from firmware.hw.base import TICKS_PERIOD, Board
+from firmware.hw.base import TICKS_MASK, Board
 from firmware.hw.mlx90614 import word_to_dc
 
 
@@ -14,7 +14,7 @@ class SimBoard(Board):
         Board.__init__(self)
 
     def ticks_ms(self):
-        return self.rig.now_ms % TICKS_PERIOD
+        return self.rig.now_ms & TICKS_MASK
 
     def read_adc(self):
         return self.rig.read_adc()

@@ -18,7 +18,7 @@ import time
 from smbus2 import SMBus, i2c_msg
 
 from firmware import presets
-from firmware.hw.base import TICKS_PERIOD, Board, ticks_diff
+from firmware.hw.base import TICKS_MASK, Board, ticks_diff
 from firmware.hw.surface_sensors import SurfaceSensors
 
 PIN_HEATER = 17  # BCM numbering; SSR driver (low = off)
@@ -116,7 +116,7 @@ class ZeroBoard(Board):
         self.frozen = not self.frozen
 
     def ticks_ms(self):
-        return int(time.monotonic() * 1000) % TICKS_PERIOD
+        return int(time.monotonic() * 1000) & TICKS_MASK
 
     def read_adc(self):
         total = 0
